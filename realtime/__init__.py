@@ -1,0 +1,1 @@
+"""Live events for Django models over WebSockets, filtered by role and ownership."""

@@ -1,0 +1,67 @@
+"""Who is on the other end of a socket: session cookie, signed token, origin.
+
+Identity comes only from what the server can verify: Django's session at the
+handshake (Channels' ``AuthMiddlewareStack``) or a short-lived token signed
+with ``django.core.signing``. Fields a client claims about itself are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from channels.auth import AuthMiddlewareStack
+from channels.security.websocket import OriginValidator
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.utils.crypto import salted_hmac
+
+from .conf import setting
+
+
+def _session_fingerprint(user: Any) -> str:
+    """Changes when the password does, so a token dies with the user's sessions."""
+    return salted_hmac("realtime.token", user.get_session_auth_hash()).hexdigest()[:16]
+
+
+def make_token(user: Any) -> str:
+    """A token for the ``auth`` frame, valid for ``TOKEN_TTL`` seconds."""
+    return signing.dumps({"u": user.pk, "f": _session_fingerprint(user)},
+                         salt=setting("TOKEN_SALT"), compress=True)
+
+
+def user_for_token(token: str) -> Any | None:
+    """The active user a token was issued to, or None if it is expired, forged or stale."""
+    try:
+        claims = signing.loads(token, salt=setting("TOKEN_SALT"), max_age=setting("TOKEN_TTL"))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    user = get_user_model()._default_manager.filter(pk=claims.get("u"), is_active=True).first()
+    if user is None or claims.get("f") != _session_fingerprint(user):
+        return None
+    return user
+
+
+class RealtimeOriginValidator(OriginValidator):
+    """Channels' origin check, reading ALLOWED_ORIGINS from settings on each handshake.
+
+    Patterns are those of ALLOWED_HOSTS (``example.com``, ``.example.com``, ``*``)
+    or full origins (``https://example.com:8443``). Clients that send no Origin
+    header (scripts, apps) pass when ``ALLOW_MISSING_ORIGIN`` is set: the check
+    protects browsers' cookies, and a browser always sends an Origin.
+    """
+
+    def __init__(self, application: Any) -> None:
+        super().__init__(application, allowed_origins=())
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        allowed = setting("ALLOWED_ORIGINS")
+        if parsed_origin is None:
+            return setting("ALLOW_MISSING_ORIGIN") or "*" in allowed
+        return any(pattern == "*" or self.match_allowed_origin(parsed_origin, pattern)
+                   for pattern in allowed)
+
+
+def websocket_stack(inner: Any) -> Any:
+    """Origin check outside, session authentication inside, then the router."""
+    return RealtimeOriginValidator(AuthMiddlewareStack(inner))

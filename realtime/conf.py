@@ -1,0 +1,82 @@
+"""The one place the ``REALTIME`` settings dict is read.
+
+Shaped like django-debug-toolbar's ``get_config()``: a table of defaults, the
+user's dict merged over it, dotted paths resolved, and the cache cleared on
+``setting_changed`` so ``override_settings`` works in tests.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+DEFAULTS: dict[str, Any] = {
+    # Origins allowed to open a socket; empty means "the ALLOWED_HOSTS".
+    "ALLOWED_ORIGINS": [],
+    # Handshakes without an Origin header (scripts, mobile apps) are allowed.
+    "ALLOW_MISSING_ORIGIN": True,
+    "MAX_CONNECTIONS": 10_000,
+    "MAX_CONNECTIONS_PER_IP": 100,
+    # Client frames per minute per socket, and the burst above the steady rate.
+    "RATE_LIMIT": 100,
+    "RATE_LIMIT_BURST": 100,
+    "MAX_PAYLOAD": 1024 * 1024,
+    # Heartbeat, in milliseconds as in the protocol's ``connected`` frame.
+    "PING_INTERVAL": 30_000,
+    "PONG_TIMEOUT": 5_000,
+    # Seconds a ``POST /api/ws/token`` token stays valid.
+    "TOKEN_TTL": 300,
+    "TOKEN_SALT": "realtime.ws-token",
+    # user -> role name; user -> Profile(id, name) or None for owner-scoped events.
+    "ROLE_RESOLVER": "realtime.roles.default_role",
+    "PROFILE_RESOLVER": "realtime.roles.no_profile",
+    # Events newer than this many days are kept for ``subscribe`` with ``since``.
+    "EVENT_RETENTION_DAYS": 7,
+    # At most this many events are replayed on one resume; more means ``reset``.
+    "MAX_REPLAY": 1000,
+    # Relay events written by other processes from the event log (the embedded
+    # mode's bridge); None decides from the channel layer: on unless it is Redis.
+    "EVENT_LOG_BRIDGE": None,
+    "BRIDGE_POLL_INTERVAL": 0.2,
+    # Prefix of every channel-layer group this app uses.
+    "GROUP_PREFIX": "rt",
+}
+
+_DOTTED = {"ROLE_RESOLVER", "PROFILE_RESOLVER"}
+
+
+class ImproperlyConfiguredRealtime(Exception):
+    """A REALTIME setting that cannot be used; the message names the key."""
+
+
+@cache
+def get_config() -> dict[str, Any]:
+    user = getattr(settings, "REALTIME", {}) or {}
+    unknown = sorted(set(user) - set(DEFAULTS))
+    if unknown:
+        raise ImproperlyConfiguredRealtime(f"Unknown REALTIME keys: {', '.join(unknown)}")
+    config = {**DEFAULTS, **user}
+    if not config["ALLOWED_ORIGINS"]:
+        config["ALLOWED_ORIGINS"] = list(settings.ALLOWED_HOSTS)
+    if config["EVENT_LOG_BRIDGE"] is None:
+        backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+        config["EVENT_LOG_BRIDGE"] = "redis" not in backend.lower()
+    for key in _DOTTED:
+        if isinstance(config[key], str):
+            config[key] = import_string(config[key])
+    return config
+
+
+def setting(key: str) -> Any:
+    return get_config()[key]
+
+
+@receiver(setting_changed)
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"REALTIME", "ALLOWED_HOSTS", "CHANNEL_LAYERS"}:
+        get_config.cache_clear()

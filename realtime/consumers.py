@@ -1,0 +1,352 @@
+"""The WebSocket consumers that speak PROTOCOL.md.
+
+``RealtimeConsumer`` holds the whole protocol: client frames are dispatched by
+name through ``CLIENT_FRAMES``, subscriptions become group memberships, and
+events arrive from the channel layer already encoded. The multiplexed
+``/api/ws`` endpoint and the per-namespace ``/ws/<namespace>/`` endpoints are
+thin subclasses.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db.models import Max, Min
+
+from . import bridge, presence, stats
+from .auth import user_for_token
+from .conf import setting
+from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
+from .groups import everyone_group, role_group, subscription_group, user_group
+from .models import Event
+from .protocol import (
+    PROTOCOL_VERSION,
+    ClientFrame,
+    ErrorCode,
+    FrameError,
+    error_frame,
+    event_frame,
+    frame,
+    parse,
+    require,
+)
+from .publish import EVENT_MESSAGE_TYPE, emit
+from .roles import Identity, identify
+
+logger = logging.getLogger("realtime.consumers")
+
+# Client frame type -> handler method. Anything else is ``unknown_type``.
+CLIENT_FRAMES = {
+    "auth": "on_auth",
+    "subscribe": "on_subscribe",
+    "unsubscribe": "on_unsubscribe",
+    "ping": "on_ping",
+    "pong": "on_pong",
+    "activity": "on_activity",
+}
+
+
+@database_sync_to_async
+def _identify(user: Any) -> Identity:
+    return identify(user)
+
+
+@database_sync_to_async
+def _identify_token(token: str) -> Identity | None:
+    user = user_for_token(token)
+    return None if user is None else identify(user)
+
+
+@database_sync_to_async
+def _emit(event_type: str, payload: dict[str, Any]) -> None:
+    emit(event_type, payload)
+
+
+@database_sync_to_async
+def _latest_event_id() -> int:
+    return Event.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+@database_sync_to_async
+def _replay(namespace: str, since: int, owner: int | None) -> list[Event] | None:
+    """Events of a namespace after ``since`` that a socket may see, or None if not all kept."""
+    oldest = Event.objects.aggregate(m=Min("id"))["m"]
+    if oldest is not None and oldest > since + 1:
+        return None
+    events = Event.objects.filter(namespace=namespace, id__gt=since, user_id__isnull=True,
+                                  target_role="", everyone=False)
+    if owner is not None:
+        events = events.filter(owner_id=owner)
+    limit = setting("MAX_REPLAY")
+    rows = list(events.order_by("id")[: limit + 1])
+    return None if len(rows) > limit else rows
+
+
+class RealtimeConsumer(AsyncWebsocketConsumer):
+    """One socket: an identity, its subscriptions (namespace -> group), its frames."""
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        self.connection_id = uuid.uuid4().hex[:16]
+        self.identity = Identity(None, "guest", None)
+        self.subscriptions: dict[str, str] = {}
+        self.personal_groups: list[str] = []
+        self.replayed: dict[str, set[int]] = {}
+        self.accepted = False
+        await self.accept()
+        self.accepted = True
+        bridge.ensure_running()
+        await self.set_identity(await _identify(self.scope.get("user")))
+        stats.connection_opened(self.identity.role)
+        await self.send_frame("connected", {
+            "connectionId": self.connection_id,
+            "role": self.identity.role,
+            "userId": self.identity.user_id,
+            "namespaces": namespaces_for(self.identity.role),
+            "heartbeat": {"interval": setting("PING_INTERVAL"),
+                          "timeout": setting("PONG_TIMEOUT")},
+            "protocol": PROTOCOL_VERSION,
+        })
+        await self.after_connect()
+
+    async def after_connect(self) -> None:
+        """Hook for subclasses: runs once the ``connected`` frame is sent."""
+
+    async def after_auth(self) -> None:
+        """Hook for subclasses: runs after an ``auth`` frame changed the identity."""
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        if getattr(self, "accepted", False):
+            stats.connection_closed(self.identity.role, message.get("code"))
+            await self.leave_all()
+            await self.update_presence(self.identity, None)
+        await super().websocket_disconnect(message)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Events never touch the database: skip Channels' per-message
+        # connection cleanup (a thread hop) on the fan-out path.
+        if message["type"] == EVENT_MESSAGE_TYPE:
+            await self.rt_event(message)
+        else:
+            await super().dispatch(message)
+
+    async def rt_event(self, message: dict[str, Any]) -> None:
+        """An event from the channel layer, already encoded for every socket."""
+        namespace = message["ns"]
+        if not message["targeted"]:
+            if namespace not in self.subscriptions:
+                return
+            replayed = self.replayed.get(namespace)
+            if replayed and message["id"] in replayed:
+                return
+        await self.base_send({"type": "websocket.send", "text": message["text"]})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        stats.incr("frames.in")
+        ref = None
+        try:
+            if text_data is None:
+                raise FrameError(ErrorCode.BAD_MESSAGE, "Frames must be UTF-8 text")
+            client_frame = parse(text_data)
+            ref = client_frame.ref
+            handler_name = CLIENT_FRAMES.get(client_frame.type)
+            if handler_name is None:
+                raise FrameError(ErrorCode.UNKNOWN_TYPE,
+                                 f"Unknown frame type {client_frame.type!r}", ref)
+            await getattr(self, handler_name)(client_frame)
+        except FrameError as exc:
+            stats.incr(f"errors.{exc.code}")
+            await self.send(text_data=error_frame(exc.code, exc.message,
+                                                  exc.ref if exc.ref is not None else ref,
+                                                  **exc.extra))
+
+    async def send_frame(self, frame_type: str, data: Any = None, ref: Any = None) -> None:
+        await self.send(text_data=frame(frame_type, data, ref))
+
+    # Identity and groups
+
+    async def set_identity(self, identity: Identity) -> None:
+        """Adopt an identity: personal groups, presence, and re-scoped subscriptions."""
+        previous = self.identity
+        for group in self.personal_groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.identity = identity
+        self.personal_groups = [everyone_group(), role_group(identity.role)]
+        if identity.user_id is not None:
+            self.personal_groups.append(user_group(identity.user_id))
+        for group in self.personal_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        for namespace, group in list(self.subscriptions.items()):
+            new_group = self.group_for(namespace)
+            if new_group == group:
+                continue
+            await self.channel_layer.group_discard(group, self.channel_name)
+            if new_group is None:
+                del self.subscriptions[namespace]
+                await self.send_frame("unsubscribed", {"namespace": namespace})
+            else:
+                self.subscriptions[namespace] = new_group
+                await self.channel_layer.group_add(new_group, self.channel_name)
+        await self.update_presence(previous, identity)
+
+    async def update_presence(self, previous: Identity | None, current: Identity | None) -> None:
+        old = previous.profile if previous and previous.role == "customer" else None
+        new = current.profile if current and current.role == "customer" else None
+        if old == new:
+            return
+        if old is not None and presence.leave(old):
+            await _emit("customer:offline", {"customerId": old.id, "customerName": old.name})
+        if new is not None and presence.join(new):
+            await _emit("customer:online", {"customerId": new.id, "customerName": new.name})
+
+    def group_for(self, namespace: str) -> str | None:
+        access = NAMESPACES[namespace].access(self.identity.role)
+        owner = self.identity.profile.id if self.identity.profile else None
+        return subscription_group(namespace, access, owner)
+
+    async def leave_all(self) -> None:
+        for group in [*self.personal_groups, *self.subscriptions.values()]:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.subscriptions.clear()
+
+    # Subscriptions
+
+    async def subscribe(self, namespace: str, since: int | None, ref: Any = None) -> None:
+        if namespace not in NAMESPACES:
+            raise FrameError(ErrorCode.UNKNOWN_NAMESPACE,
+                             f"Unknown namespace {namespace!r}", ref)
+        group = self.group_for(namespace)
+        if group is None:
+            raise FrameError(ErrorCode.FORBIDDEN,
+                             f"Role {self.identity.role!r} may not subscribe to {namespace!r}",
+                             ref)
+        old_group = self.subscriptions.get(namespace)
+        if old_group not in (None, group):
+            await self.channel_layer.group_discard(old_group, self.channel_name)
+        # Join before reading the log: an event committed meanwhile is either
+        # replayed or queued live, and the replayed ids drop the duplicates.
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.subscriptions[namespace] = group
+        self.replayed.pop(namespace, None)
+        last_id = await _latest_event_id()
+        if since is None:
+            await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": last_id,
+                                                 "recovered": False}, ref)
+            return
+        owner = None
+        if NAMESPACES[namespace].access(self.identity.role) is Access.OWN:
+            owner = self.identity.profile.id
+        events = await _replay(namespace, since, owner) if since < last_id else []
+        if since > last_id:
+            events = None
+        await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": last_id,
+                                             "recovered": events is not None}, ref)
+        if events is None:
+            await self.send_frame("reset", {"namespace": namespace,
+                                            "reason": "events after 'since' are no longer kept"})
+            return
+        self.replayed[namespace] = {event.pk for event in events}
+        for event in events:
+            await self.send(text_data=event_frame(event.pk, event.type, event.namespace,
+                                                  event.created_at, event.payload))
+
+    async def unsubscribe(self, namespace: str, ref: Any = None) -> None:
+        if namespace not in NAMESPACES:
+            raise FrameError(ErrorCode.UNKNOWN_NAMESPACE,
+                             f"Unknown namespace {namespace!r}", ref)
+        group = self.subscriptions.pop(namespace, None)
+        self.replayed.pop(namespace, None)
+        if group is not None:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.send_frame("unsubscribed", {"namespace": namespace}, ref)
+
+    # Client frames (CLIENT_FRAMES)
+
+    async def on_auth(self, client_frame: ClientFrame) -> None:
+        token = client_frame.data.get("token")
+        identity = None
+        if isinstance(token, str) and token:
+            identity = await _identify_token(token)
+        if identity is None:
+            stats.incr("auth.failures")
+            raise FrameError(ErrorCode.AUTH_FAILED, "A valid token from POST /api/ws/token "
+                             "is required; the identity is unchanged", client_frame.ref)
+        await self.set_identity(identity)
+        await self.send_frame("authenticated", {
+            "userId": identity.user_id, "role": identity.role,
+            "namespaces": namespaces_for(identity.role)}, client_frame.ref)
+        await self.after_auth()
+
+    async def on_subscribe(self, client_frame: ClientFrame) -> None:
+        data, ref = client_frame.data, client_frame.ref
+        namespace = require(data, "namespace", str, ref)
+        since = require(data, "since", int, ref, optional=True)
+        if since is not None and since < 0:
+            raise FrameError(ErrorCode.BAD_MESSAGE, "'data.since' must not be negative", ref)
+        await self.subscribe(namespace, since, ref)
+
+    async def on_unsubscribe(self, client_frame: ClientFrame) -> None:
+        namespace = require(client_frame.data, "namespace", str, client_frame.ref)
+        await self.unsubscribe(namespace, client_frame.ref)
+
+    async def on_ping(self, client_frame: ClientFrame) -> None:
+        await self.send_frame("pong", client_frame.data, client_frame.ref)
+
+    async def on_pong(self, client_frame: ClientFrame) -> None:
+        """The answer to the server's heartbeat ping."""
+
+    async def on_activity(self, client_frame: ClientFrame) -> None:
+        data, ref = client_frame.data, client_frame.ref
+        profile = self.identity.profile
+        if self.identity.role != "customer" or profile is None:
+            raise FrameError(ErrorCode.FORBIDDEN, "Only customers report activity", ref)
+        action = require(data, "action", str, ref)
+        if action not in CLIENT_ACTIVITY_ACTIONS:
+            raise FrameError(ErrorCode.BAD_MESSAGE,
+                             f"'data.action' must be one of {', '.join(CLIENT_ACTIVITY_ACTIONS)}",
+                             ref)
+        product_id = require(data, "productId", int, ref, optional=True)
+        quantity = require(data, "quantity", int, ref, optional=True)
+        await _emit(f"customer:{action}", {
+            "customerId": profile.id, "customerName": profile.name, "action": action,
+            "productId": product_id, "quantity": quantity})
+
+
+class MultiplexConsumer(RealtimeConsumer):
+    """``/api/ws``: any namespace, chosen with ``subscribe``."""
+
+
+class NamespaceConsumer(RealtimeConsumer):
+    """``/ws/<namespace>/``: one namespace, subscribed as soon as the identity allows.
+
+    A resuming client passes ``?since=<id>``. ``subscribe``/``unsubscribe``
+    frames are ``bad_message`` here.
+    """
+
+    async def after_connect(self) -> None:
+        self.namespace = self.scope["url_route"]["kwargs"]["namespace"]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        since = query.get("since", [""])[0]
+        self.since = int(since) if since.isdigit() else None
+        await self.auto_subscribe()
+
+    async def after_auth(self) -> None:
+        if self.namespace not in self.subscriptions:
+            await self.auto_subscribe()
+
+    async def auto_subscribe(self) -> None:
+        try:
+            await self.subscribe(self.namespace, self.since)
+        except FrameError as exc:
+            await self.send(text_data=error_frame(exc.code, exc.message))
+
+    async def on_subscribe(self, client_frame: ClientFrame) -> None:
+        raise FrameError(ErrorCode.BAD_MESSAGE,
+                         "This endpoint serves one namespace; use /api/ws to choose",
+                         client_frame.ref)
+
+    on_unsubscribe = on_subscribe

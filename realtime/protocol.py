@@ -1,0 +1,136 @@
+"""Frames of PROTOCOL.md: parsing client frames, building server frames, codes.
+
+``static/realtime/js/constants.js`` mirrors the tables here; a test keeps the
+two equal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+PROTOCOL_VERSION = 1
+
+
+class ErrorCode:
+    BAD_JSON = "bad_json"
+    BAD_MESSAGE = "bad_message"
+    UNKNOWN_TYPE = "unknown_type"
+    UNKNOWN_NAMESPACE = "unknown_namespace"
+    FORBIDDEN = "forbidden"
+    AUTH_FAILED = "auth_failed"
+    RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
+
+
+ERROR_CODES = tuple(v for k, v in vars(ErrorCode).items() if k.isupper())
+
+
+class CloseCode:
+    GOING_AWAY = 1001
+    POLICY = 1008
+    TOO_LARGE = 1009
+    TRY_AGAIN_LATER = 1013
+    HEARTBEAT_TIMEOUT = 4000
+    SCOPE_CHANGED = 4001
+    SESSION_ENDED = 4500
+    ORIGIN_REFUSED = 4503
+
+
+CLOSE_CODES = {k: v for k, v in vars(CloseCode).items() if k.isupper()}
+
+# The rule clients follow without matching strings: which codes mean "reconnect".
+RECONNECT_RANGE = range(4000, 4500)
+TERMINAL_RANGE = range(4500, 5000)
+RECONNECT_STANDARD = frozenset({1000, 1001, 1006, 1008, 1009, 1011, 1012, 1013})
+
+
+def should_reconnect(code: int) -> bool:
+    if code in TERMINAL_RANGE:
+        return False
+    return code in RECONNECT_RANGE or code in RECONNECT_STANDARD
+
+
+class FrameError(Exception):
+    """A client frame that cannot be served; becomes an ``error`` frame."""
+
+    def __init__(self, code: str, message: str, ref: Any = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+        self.extra = extra
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFrame:
+    type: str
+    data: dict[str, Any]
+    ref: Any
+
+
+def _valid_ref(ref: Any) -> bool:
+    return ref is None or (isinstance(ref, (str, int, float)) and not isinstance(ref, bool))
+
+
+def parse(text: str) -> ClientFrame:
+    """Decode one client frame, or raise FrameError with the protocol's code."""
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError):
+        raise FrameError(ErrorCode.BAD_JSON, "Frame is not valid JSON") from None
+    if not isinstance(raw, dict):
+        raise FrameError(ErrorCode.BAD_MESSAGE, "Frame must be a JSON object")
+    ref = raw.get("ref")
+    if not _valid_ref(ref):
+        raise FrameError(ErrorCode.BAD_MESSAGE, "'ref' must be a string or a number")
+    frame_type = raw.get("type")
+    if not isinstance(frame_type, str) or not frame_type:
+        raise FrameError(ErrorCode.BAD_MESSAGE, "'type' must be a non-empty string", ref)
+    data = raw.get("data", {})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrameError(ErrorCode.BAD_MESSAGE, "'data' must be an object", ref)
+    return ClientFrame(frame_type, data, ref)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), default=str, ensure_ascii=False)
+
+
+def frame(frame_type: str, data: Any = None, ref: Any = None) -> str:
+    out: dict[str, Any] = {"type": frame_type, "data": {} if data is None else data}
+    if ref is not None:
+        out["ref"] = ref
+    return dumps(out)
+
+
+def error_frame(code: str, message: str, ref: Any = None, **extra: Any) -> str:
+    return frame("error", {"code": code, "message": message, **extra}, ref)
+
+
+def event_frame(event_id: int, event_type: str, namespace: str, ts: datetime | str,
+                payload: dict[str, Any]) -> str:
+    """The text of one event frame; built once per publish, sent as is to every socket."""
+    if isinstance(ts, datetime):
+        ts = ts.isoformat().replace("+00:00", "Z")
+    return dumps({"type": event_type, "id": event_id, "namespace": namespace,
+                  "ts": ts, "data": payload})
+
+
+def require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], ref: Any,
+            *, optional: bool = False) -> Any:
+    """A field of ``data`` of the given type, or FrameError bad_message naming it."""
+    if key not in data or data[key] is None:
+        if optional:
+            return None
+        raise FrameError(ErrorCode.BAD_MESSAGE, f"'data.{key}' is required", ref)
+    value = data[key]
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise FrameError(ErrorCode.BAD_MESSAGE, f"'data.{key}' has the wrong type", ref)
+    if not isinstance(value, kind):
+        raise FrameError(ErrorCode.BAD_MESSAGE, f"'data.{key}' has the wrong type", ref)
+    return value

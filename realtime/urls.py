@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("api/ws", views.DescribeView.as_view(), name="realtime-describe"),
+    path("api/ws/info", views.InfoView.as_view(), name="realtime-info"),
+    path("api/ws/stats", views.StatsView.as_view(), name="realtime-stats"),
+    path("api/ws/token", views.TokenView.as_view(), name="realtime-token"),
+]

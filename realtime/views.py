@@ -1,0 +1,91 @@
+"""HTTP endpoints of the protocol: description, info, stats, token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from . import stats
+from .auth import make_token
+from .conf import setting
+from .events import describe, namespaces_for
+from .permissions import IsRealtimeAdmin
+from .protocol import CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION
+from .roles import identify
+
+FEATURES = ["multiplex", "namespace-endpoints", "session-auth", "token-auth", "resume",
+            "heartbeat", "rate-limit", "origin-check", "presence"]
+
+
+def _endpoints(request: Request) -> dict[str, str]:
+    scheme = "wss" if request.is_secure() else "ws"
+    host = request.get_host()
+    return {"multiplexed": f"{scheme}://{host}/api/ws",
+            "namespace": f"{scheme}://{host}/ws/{{namespace}}/",
+            "info": "/api/ws/info", "stats": "/api/ws/stats", "token": "/api/ws/token"}
+
+
+class DescribeView(APIView):
+    """``GET /api/ws``: where to connect and which events exist."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"protocol": PROTOCOL_VERSION, "endpoints": _endpoints(request),
+                         "namespaces": describe(), "errorCodes": list(ERROR_CODES),
+                         "closeCodes": CLOSE_CODES})
+
+
+class InfoView(APIView):
+    """``GET /api/ws/info``: features, limits, and what the caller's role may subscribe to."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        identity = identify(request.user)
+        return Response({
+            "protocol": PROTOCOL_VERSION,
+            "features": FEATURES,
+            "limits": {
+                "maxConnections": setting("MAX_CONNECTIONS"),
+                "maxConnectionsPerIp": setting("MAX_CONNECTIONS_PER_IP"),
+                "rateLimit": {"frames": setting("RATE_LIMIT"), "per": 60_000,
+                              "burst": setting("RATE_LIMIT_BURST")},
+                "maxPayload": setting("MAX_PAYLOAD"),
+                "heartbeat": {"interval": setting("PING_INTERVAL"),
+                              "timeout": setting("PONG_TIMEOUT")},
+                "tokenTtl": setting("TOKEN_TTL"),
+            },
+            "role": identity.role,
+            "userId": identity.user_id,
+            "namespaces": namespaces_for(identity.role),
+        })
+
+
+class StatsView(APIView):
+    """``GET /api/ws/stats``: connection and event figures; admin role only."""
+
+    permission_classes = [IsAuthenticated, IsRealtimeAdmin]
+
+    def get(self, request: Request) -> Response:
+        process = stats.snapshot()
+        return Response({"connections": process["connections"], "processes": [process]})
+
+
+class TokenRateThrottle(UserRateThrottle):
+    rate = "60/min"
+
+
+class TokenView(APIView):
+    """``POST /api/ws/token``: a short-lived signed token for the socket's ``auth`` frame."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [TokenRateThrottle]
+
+    def post(self, request: Request, *args: Any) -> Response:
+        return Response({"token": make_token(request.user), "expiresIn": setting("TOKEN_TTL")})
