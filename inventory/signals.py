@@ -1,0 +1,76 @@
+"""Product and stock saves become realtime events.
+
+Price changes and stock threshold crossings are found by comparing with the
+values the instance was loaded with (``TracksFields.loaded_value``), never by
+an extra query. ``emit`` logs in the current transaction and publishes on commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+
+from orders.formats import money
+from realtime.publish import emit
+
+from .events import inventory_payload, product_payload
+from .models import Inventory, Product
+
+# A loaded value we do not know (an instance built by hand rather than loaded).
+UNKNOWN = object()
+
+
+def product_saved(sender: type[Product], instance: Product, created: bool, raw: bool = False,
+                  **kwargs: Any) -> None:
+    if raw:
+        return
+    payload = product_payload(instance)
+    if created:
+        emit("product:created", payload)
+    else:
+        emit("product:updated", payload)
+        previous = instance.loaded_value("price", UNKNOWN)
+        if previous is not UNKNOWN and money(previous) != payload["price"]:
+            emit("product:price_changed", {**payload, "previousPrice": money(previous)})
+    instance.remember_saved()
+
+
+def product_deleted(sender: type[Product], instance: Product, **kwargs: Any) -> None:
+    emit("product:deleted", product_payload(instance))
+
+
+def stock_transitions(previous: int, quantity: int, threshold: int) -> list[str]:
+    """The threshold events a move from ``previous`` to ``quantity`` crosses, in order."""
+    events = []
+    if quantity <= threshold < previous:
+        events.append("inventory:low_stock")
+    if quantity <= 0 < previous:
+        events.append("inventory:out_of_stock")
+    if previous <= threshold < quantity:
+        events.append("inventory:restocked")
+    return events
+
+
+def inventory_saved(sender: type[Inventory], instance: Inventory, created: bool,
+                    raw: bool = False, **kwargs: Any) -> None:
+    """Every save is inventory:updated; a new row counts as rising from 0."""
+    if raw:
+        return
+    previous = 0 if created else instance.loaded_value("quantity", UNKNOWN)
+    known = previous is not UNKNOWN
+    payload = inventory_payload(instance, previous if known else None)
+    emit("inventory:updated", payload)
+    if known:
+        for event_type in stock_transitions(previous, instance.quantity,
+                                            instance.low_stock_threshold):
+            emit(event_type, payload)
+    instance.remember_saved()
+
+
+def connect() -> None:
+    post_save.connect(product_saved, sender=Product, dispatch_uid="inventory.product_saved")
+    post_delete.connect(product_deleted, sender=Product,
+                        dispatch_uid="inventory.product_deleted")
+    post_save.connect(inventory_saved, sender=Inventory,
+                      dispatch_uid="inventory.inventory_saved")
