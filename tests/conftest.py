@@ -1,0 +1,76 @@
+"""Fixtures shared by the suite: one user per role (PROTOCOL.md "Identity and roles")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+USER_PASSWORD = "test-pass-2024"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """Hashed once per session: the default hasher is slow by design, and servers the
+    tests start in other processes must still accept the password."""
+    return make_password(USER_PASSWORD)
+
+
+@pytest.fixture
+def make_user(django_user_model: Any, password_hash: str) -> Any:
+    """``make_user(username, groups=(), customer=None, **fields)``; ``customer`` is a name."""
+    from orders.models import Customer
+
+    def make(username: str, groups: tuple[str, ...] = (), customer: str | None = None,
+             **fields: Any) -> Any:
+        user = django_user_model.objects.create(
+            username=username, email=f"{username}@example.com", password=password_hash,
+            **fields)
+        user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in groups))
+        if customer:
+            Customer.objects.create(user=user, name=customer, email=user.email)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user: Any) -> Any:
+    """Role ``admin`` (a superuser); replaces pytest-django's fixture of the same name."""
+    return make_user("admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def manager_user(make_user: Any) -> Any:
+    return make_user("manager", groups=("manager",))
+
+
+@pytest.fixture
+def staff_user(make_user: Any) -> Any:
+    return make_user("staff", is_staff=True)
+
+
+@pytest.fixture
+def alice(make_user: Any) -> Any:
+    """Role ``customer``; her Customer is ``alice.customer``."""
+    return make_user("alice", customer="Alice Martin")
+
+
+@pytest.fixture
+def bob(make_user: Any) -> Any:
+    """Role ``customer``; his Customer is ``bob.customer``."""
+    return make_user("bob", customer="Bob Chen")
+
+
+@pytest.fixture
+def guest_user(make_user: Any) -> Any:
+    """Authenticated, but with no role-giving attribute: role ``guest``."""
+    return make_user("guest")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
