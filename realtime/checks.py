@@ -23,9 +23,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             problems.append(Error(f"REALTIME[{key!r}] must be a positive integer, "
                                   f"got {config[key]!r} (default {DEFAULTS[key]!r})",
                                   id="realtime.E002"))
-    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
-    if not settings.DEBUG and backend.endswith("InMemoryChannelLayer"):
-        problems.append(Warning(
-            "The in-memory channel layer serves one process only.",
-            hint="Set REDIS_URL to run several Daphne processes.", id="realtime.W001"))
     return problems
+
+
+@register(Tags.compatibility, deploy=True)
+def check_deployment(app_configs: Any = None, **kwargs: Any) -> list:
+    """``check --deploy``: the embedded default's in-process layer is one process only."""
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    if backend.endswith("InMemoryChannelLayer"):
+        return [Warning("The in-memory channel layer serves one Daphne process only.",
+                        hint="Set REDIS_URL to run several Daphne processes.",
+                        id="realtime.W001")]
+    return []

@@ -1,0 +1,189 @@
+"""Real servers for end-to-end tests: redis-server, Daphne, and Django in other processes.
+
+Every wait here polls a condition until a deadline; nothing sleeps and hopes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+DEMO_PASSWORD = "e2e-secret-pass"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05,
+             what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
+            last_error = exc
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what}: {last_error!r}")
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class RedisServer:
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @classmethod
+    def start(cls, workdir: Path) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
+        port = free_port()
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: port_open(port), what=f"redis-server on {port}")
+        return cls(port, process)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@dataclass
+class Project:
+    """A project database and the environment every process of one deployment shares."""
+
+    workdir: Path
+    env: dict[str, str]
+
+    @classmethod
+    def create(cls, workdir: Path, redis_url: str | None = None,
+               extra_env: dict[str, str] | None = None) -> Project:
+        workdir.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "omni_sales.settings",
+            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+            "SECRET_KEY": "e2e-" + workdir.name,
+            "OMNI_VAR_DIR": str(workdir / "var"),
+            "DEMO_PASSWORD": DEMO_PASSWORD,
+            "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": "WARNING",
+        })
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        env.update(extra_env or {})
+        project = cls(workdir, env)
+        project.manage("migrate", "--noinput")
+        project.manage("seed_demo")
+        return project
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def shell(self, code: str) -> str:
+        """Run Python in a separate Django process (as an operator's shell would)."""
+        return self.manage("shell", "-c", code)
+
+    async def ashell(self, code: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            PYTHON, "manage.py", "shell", "-c", code, cwd=ROOT, env=self.env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+        if process.returncode != 0:
+            raise RuntimeError(f"shell failed:\n{out.decode()}\n{err.decode()}")
+        return out.decode()
+
+
+@dataclass
+class DaphneServer:
+    project: Project
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @classmethod
+    def start(cls, project: Project, port: int | None = None,
+              extra_env: dict[str, str] | None = None) -> DaphneServer:
+        port = port or free_port()
+        log_path = project.workdir / f"daphne-{port}.log"
+        env = {**project.env, **(extra_env or {})}
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                 "omni_sales.asgi:application"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = cls(project, port, process, log_path, extra_env or {})
+        server.wait_ready()
+        return server
+
+    def wait_ready(self) -> None:
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Daphne exited:\n{self.log()}")
+            with urllib.request.urlopen(f"{self.http}/api/ws", timeout=1) as response:
+                return response.status == 200
+        wait_for(ready, timeout=30, what=f"Daphne on {self.port}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def session_cookie(project: Project, username: str) -> str:
+    """Log a user in through Django's auth in another process; the browser's cookie."""
+    out = project.shell(
+        "from django.test import Client\n"
+        "c = Client()\n"
+        f"assert c.login(username={username!r}, password={DEMO_PASSWORD!r})\n"
+        "print(c.cookies['sessionid'].value)\n")
+    return f"sessionid={out.strip().splitlines()[-1]}"
