@@ -9,7 +9,11 @@ CENT = Decimal("0.01")
 
 
 def money(value: Decimal | str | float | int | None) -> str | None:
-    """A decimal string with two places ("149.90"); clients never see a float."""
+    """A decimal string with two places ("149.90"); clients never see a float.
+
+    Rounds half-even, as a DecimalField stores the value, so an unsaved instance's
+    payload matches the row a client reloads.
+    """
     if value is None:
         return None
     return str(Decimal(str(value)).quantize(CENT))

@@ -74,3 +74,15 @@ def guest_user(make_user: Any) -> Any:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def event_log() -> Any:
+    """``event_log(*namespaces)``: the logged realtime events, oldest first."""
+    from realtime.models import Event
+
+    def logged(*namespaces: str) -> list[Any]:
+        events = Event.objects.order_by("id")
+        return list(events.filter(namespace__in=namespaces) if namespaces else events)
+
+    return logged
