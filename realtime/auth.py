@@ -8,6 +8,7 @@ with ``django.core.signing``. Fields a client claims about itself are ignored.
 from __future__ import annotations
 
 from typing import Any
+
 from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import OriginValidator
 from django.contrib.auth import get_user_model

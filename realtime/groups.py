@@ -10,7 +10,7 @@ so no socket ever filters on the hot path. Names keep to Channels' rule:
 from __future__ import annotations
 
 from .conf import setting
-from .events import Access, namespace_of, NAMESPACES
+from .events import NAMESPACES, Access, namespace_of
 
 
 def namespace_group(namespace: str) -> str:
