@@ -86,3 +86,18 @@ def event_log() -> Any:
         return list(events.filter(namespace__in=namespaces) if namespaces else events)
 
     return logged
+
+
+# The fixtures of the roles that see every namespace but system (payments: not staff).
+STAFF_ROLE_USERS = ["admin_user", "manager_user", "staff_user"]
+
+
+@pytest.fixture
+def as_user(request: pytest.FixtureRequest, api_client: APIClient) -> Any:
+    """``as_user("alice")``: the API client, authenticated as that fixture's user."""
+
+    def login(fixture: str) -> APIClient:
+        api_client.force_authenticate(request.getfixturevalue(fixture))
+        return api_client
+
+    return login
