@@ -1,0 +1,19 @@
+"""The docs' tables are checked against the code they describe."""
+
+from pathlib import Path
+
+from realtime.events import CATALOGUE, ROLES
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_protocol_doc_role_matrix_matches_the_catalogue():
+    text = (DOCS / "protocol.md").read_text()
+    table = text.split("<!-- matrix:start -->")[1].split("<!-- matrix:end -->")[0]
+    rows = [line.strip("|").split("|") for line in table.strip().splitlines()[2:]]
+    documented = {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows}
+    assert list(documented) == list(ROLES)
+    header = [c.strip() for c in table.strip().splitlines()[0].strip("|").split("|")[1:]]
+    assert header == [ns.name for ns in CATALOGUE]
+    for role in ROLES:
+        assert documented[role] == [ns.access(role).value for ns in CATALOGUE], role
