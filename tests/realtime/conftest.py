@@ -1,0 +1,224 @@
+"""Fixtures for the realtime app's fast suite: sockets through the real ASGI stack.
+
+Users per role come from ``tests/conftest.py`` (``admin_user``, ``manager_user``,
+``staff_user``, ``alice``, ``bob``, ``guest_user``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+
+from realtime import presence
+from realtime.auth import make_token, websocket_stack
+from realtime.routing import websocket_urlpatterns
+
+APP = websocket_stack(URLRouter(websocket_urlpatterns))
+
+# Long enough for a loaded machine; only a missing frame ever waits this long.
+TIMEOUT = 3
+# Proving absence: only ever right after a sentinel that arrived, so nothing is in flight.
+QUIET = 0.2
+
+# What every test runs with: the project's resolver, and no event-log bridge
+# polling the database (this process wrote every event; the bridge would skip them).
+BASE_REALTIME = {
+    "PROFILE_RESOLVER": "orders.realtime.customer_profile",
+    "EVENT_LOG_BRIDGE": False,
+}
+
+
+def realtime_config(**overrides: Any) -> dict[str, Any]:
+    """A whole REALTIME dict (overrides replace the dict, not merge into it)."""
+    return {**BASE_REALTIME, **overrides}
+
+
+@pytest.fixture(autouse=True)
+def realtime_settings(settings: Any) -> Callable[..., None]:
+    """Applied to every test; call it with keys to change REALTIME for one test."""
+    settings.REALTIME = realtime_config()
+
+    def apply(**overrides: Any) -> None:
+        settings.REALTIME = realtime_config(**overrides)
+
+    return apply
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state() -> None:
+    """Each test gets its own in-memory layer (its queues belong to one event loop),
+    no customers counted online by an earlier test, and no token throttle history."""
+    channel_layers.backends = {}
+    presence._sockets.clear()
+    cache.clear()
+
+
+class Socket:
+    """A WebsocketCommunicator speaking JSON frames, with the ``connected`` frame kept."""
+
+    def __init__(self, communicator: WebsocketCommunicator) -> None:
+        self.communicator = communicator
+        self.hello: dict[str, Any] = {}
+        self.closed = False
+
+    async def send(self, frame_type: str, data: Any = None, ref: Any = None) -> None:
+        frame: dict[str, Any] = {"type": frame_type}
+        if data is not None:
+            frame["data"] = data
+        if ref is not None:
+            frame["ref"] = ref
+        await self.send_raw(json.dumps(frame))
+
+    async def send_raw(self, text: str) -> None:
+        await self.communicator.send_to(text_data=text)
+
+    async def recv(self, timeout: float = TIMEOUT) -> dict[str, Any]:
+        text = await self.communicator.receive_from(timeout=timeout)
+        assert isinstance(text, str), f"expected a text frame, got {text!r}"
+        frame = json.loads(text)
+        assert isinstance(frame, dict), frame
+        return frame
+
+    async def expect(self, frame_type: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+        frame = await self.recv(timeout)
+        assert frame["type"] == frame_type, frame
+        return frame
+
+    async def request(self, frame_type: str, data: Any = None, ref: Any = None) -> dict:
+        """Send a frame and return the next frame (its reply)."""
+        await self.send(frame_type, data, ref)
+        return await self.recv()
+
+    async def subscribe(self, namespace: str, since: int | None = None,
+                        ref: Any = None) -> dict[str, Any]:
+        data: dict[str, Any] = {"namespace": namespace}
+        if since is not None:
+            data["since"] = since
+        reply = await self.request("subscribe", data, ref)
+        assert reply["type"] == "subscribed", reply
+        return reply
+
+    async def error(self, frame_type: str, data: Any = None, ref: Any = None) -> dict:
+        """Send a frame that must be refused; the ``error`` frame's data (and ref)."""
+        reply = await self.request(frame_type, data, ref)
+        assert reply["type"] == "error", reply
+        return reply
+
+    async def sync(self) -> None:
+        """A ping round trip: every frame the server queued before it has been read."""
+        marker = object.__repr__(self)
+        reply = await self.request("ping", {"ts": marker})
+        assert reply == {"type": "pong", "data": {"ts": marker}}, reply
+
+    async def assert_nothing(self) -> None:
+        assert await self.communicator.receive_nothing(timeout=QUIET), "unexpected frame"
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.communicator.disconnect()
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable[..., Any]]:
+    """``await connect(path="/api/ws", cookie=None, origin=None, token=None)`` → Socket.
+
+    The socket has read its ``connected`` frame (``socket.hello``); with ``token`` it
+    has also sent ``auth`` and read ``authenticated``. Every socket is closed at the end.
+    """
+    sockets: list[Socket] = []
+
+    async def open_socket(path: str = "/api/ws", *, cookie: str | None = None,
+                          origin: str | None = None, token: str | None = None) -> Socket:
+        headers = []
+        if cookie is not None:
+            headers.append((b"cookie", cookie.encode()))
+        if origin is not None:
+            headers.append((b"origin", origin.encode()))
+        communicator = WebsocketCommunicator(APP, path, headers=headers)
+        connected, code = await communicator.connect(timeout=TIMEOUT)
+        assert connected, f"handshake refused with {code}"
+        socket = Socket(communicator)
+        sockets.append(socket)
+        socket.hello = await socket.expect("connected")
+        if token is not None:
+            reply = await socket.request("auth", {"token": token})
+            assert reply["type"] == "authenticated", reply
+        return socket
+
+    yield open_socket
+    for socket in sockets:
+        await socket.close()
+
+
+def login_cookie(user: Any, password: str | None = None) -> str:
+    """A real session as a ``Cookie`` header value: ``Client.login`` with the password
+    when given (slow: the real hasher), else ``Client.force_login``."""
+    client = Client()
+    if password is None:
+        client.force_login(user)
+    else:
+        assert client.login(username=user.username, password=password)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+@pytest.fixture
+def cookie_for() -> Callable[[Any], Any]:
+    """``await cookie_for(user)``: a session cookie header for a socket."""
+    return database_sync_to_async(login_cookie)
+
+
+@pytest.fixture
+def token_for() -> Callable[[Any], Any]:
+    """``await token_for(user)``: a token for the ``auth`` frame."""
+    return database_sync_to_async(make_token)
+
+
+@pytest.fixture
+def users(admin_user: Any, manager_user: Any, staff_user: Any, alice: Any, bob: Any
+          ) -> dict[str, Any]:
+    """One user per role name (``customer`` is alice), plus ``alice`` and ``bob``."""
+    return {"admin": admin_user, "manager": manager_user, "staff": staff_user,
+            "customer": alice, "alice": alice, "bob": bob}
+
+
+@pytest.fixture
+def role_socket(connect: Any, cookie_for: Any, users: dict[str, Any]
+                ) -> Callable[..., Any]:
+    """``await role_socket(role, path="/api/ws")``: a socket identified by session cookie
+    as the user of that role, or anonymous for ``guest``."""
+
+    async def open_as(role: str, path: str = "/api/ws") -> Socket:
+        if role == "guest":
+            return await connect(path)
+        return await connect(path, cookie=await cookie_for(users[role]))
+
+    return open_as
+
+
+@pytest.fixture
+def emit_now() -> Callable[..., Any]:
+    """``await emit_now(type, payload, **targets)``: ``emit`` in its own committed
+    transaction (from a worker thread, as a view would), returning the Event."""
+    from django.db import transaction
+
+    from realtime.publish import emit
+
+    def emit_committed(event_type: str, payload: dict[str, Any], **targets: Any) -> Any:
+        with transaction.atomic():
+            event = emit(event_type, payload, **targets)
+        assert event is not None
+        return event
+
+    return database_sync_to_async(emit_committed)
