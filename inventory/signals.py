@@ -2,7 +2,9 @@
 
 Price changes and stock threshold crossings are found by comparing with the
 values the instance was loaded with (``TracksFields.loaded_value``), never by
-an extra query. ``emit`` logs in the current transaction and publishes on commit.
+an extra query. The tracked fields are never NULL, so a loaded value of None
+means "not known" (an instance built by hand): no transition is claimed for it.
+``emit`` logs in the current transaction and publishes on commit.
 """
 
 from __future__ import annotations
@@ -17,9 +19,6 @@ from realtime.publish import emit
 from .events import inventory_payload, product_payload
 from .models import Inventory, Product
 
-# A loaded value we do not know (an instance built by hand rather than loaded).
-UNKNOWN = object()
-
 
 def product_saved(sender: type[Product], instance: Product, created: bool, raw: bool = False,
                   **kwargs: Any) -> None:
@@ -30,8 +29,8 @@ def product_saved(sender: type[Product], instance: Product, created: bool, raw: 
         emit("product:created", payload)
     else:
         emit("product:updated", payload)
-        previous = instance.loaded_value("price", UNKNOWN)
-        if previous is not UNKNOWN and money(previous) != payload["price"]:
+        previous = instance.loaded_value("price")
+        if previous is not None and money(previous) != payload["price"]:
             emit("product:price_changed", {**payload, "previousPrice": money(previous)})
     instance.remember_saved()
 
@@ -57,11 +56,10 @@ def inventory_saved(sender: type[Inventory], instance: Inventory, created: bool,
     """Every save is inventory:updated; a new row counts as rising from 0."""
     if raw:
         return
-    previous = 0 if created else instance.loaded_value("quantity", UNKNOWN)
-    known = previous is not UNKNOWN
-    payload = inventory_payload(instance, previous if known else None)
+    previous = 0 if created else instance.loaded_value("quantity")
+    payload = inventory_payload(instance, previous)
     emit("inventory:updated", payload)
-    if known:
+    if previous is not None:
         for event_type in stock_transitions(previous, instance.quantity,
                                             instance.low_stock_threshold):
             emit(event_type, payload)

@@ -2,7 +2,9 @@
 
 Transitions are found by comparing with the value the instance was loaded with
 (``TracksFields.loaded_value``), so a save costs no extra query to learn its
-old status. ``emit`` logs in the current transaction and publishes on commit.
+old status. The tracked fields are never NULL, so a loaded value of None means
+"not known" (an instance built by hand): no transition is claimed for it.
+``emit`` logs in the current transaction and publishes on commit.
 """
 
 from __future__ import annotations
@@ -15,9 +17,6 @@ from realtime.publish import emit
 
 from .events import order_payload, payment_owner, payment_payload
 from .models import Order, Payment
-
-# A loaded value we do not know (an instance built by hand rather than loaded).
-UNKNOWN = object()
 
 PAYMENT_STATUS_EVENTS = {
     Payment.Status.COMPLETED: "payment:received",
@@ -36,8 +35,8 @@ def order_saved(sender: type[Order], instance: Order, created: bool, raw: bool =
         emit("order:created", payload, owner=owner)
     else:
         emit("order:updated", payload, owner=owner)
-        previous = instance.loaded_value("status", UNKNOWN)
-        if previous is not UNKNOWN and previous != instance.status:
+        previous = instance.loaded_value("status")
+        if previous is not None and previous != instance.status:
             emit("order:status_changed", {**payload, "previousStatus": previous}, owner=owner)
     instance.remember_saved()
 
@@ -51,9 +50,9 @@ def payment_saved(sender: type[Payment], instance: Payment, created: bool, raw: 
     """A payment created in, or moved into, completed/failed/refunded announces it."""
     if raw:
         return
-    previous = None if created else instance.loaded_value("status", UNKNOWN)
+    previous = instance.loaded_value("status")
     event_type = PAYMENT_STATUS_EVENTS.get(instance.status)
-    if event_type and previous is not UNKNOWN and previous != instance.status:
+    if event_type and (created or previous not in (None, instance.status)):
         payload = payment_payload(instance)
         if instance.status == Payment.Status.FAILED:
             payload["reason"] = instance.reason

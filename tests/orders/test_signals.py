@@ -172,3 +172,11 @@ def test_fixture_loading_emits_nothing(alice: Any, event_log: Any) -> None:
     order = Order(customer=alice.customer, total=Decimal("1.00"), created_at=now, updated_at=now)
     order.save_base(raw=True)
     assert event_log() == []
+
+
+def test_unloaded_instance_claims_no_transition(alice_order: Order, event_log: Any) -> None:
+    """An instance built by hand has no loaded status: it is updated, with no guessed change."""
+    order = Order(pk=alice_order.pk, customer=alice_order.customer, total=Decimal("1.00"),
+                  status=Order.Status.SHIPPED, created_at=alice_order.created_at)
+    order.save()
+    assert types(event_log("orders")) == ["order:created", "order:updated"]
