@@ -129,6 +129,30 @@ class Socket:
             await self.communicator.disconnect()
 
 
+def _headers(cookie: str | None, origin: str | None) -> list[tuple[bytes, bytes]]:
+    headers = []
+    if cookie is not None:
+        headers.append((b"cookie", cookie.encode()))
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    return headers
+
+
+@pytest.fixture
+def handshake() -> Callable[..., Any]:
+    """``await handshake(path="/api/ws", origin=None, cookie=None)`` → (accepted, code);
+    the socket, if accepted, is closed again."""
+
+    async def attempt(path: str = "/api/ws", *, origin: str | None = None,
+                      cookie: str | None = None) -> tuple[bool, Any]:
+        communicator = WebsocketCommunicator(APP, path, headers=_headers(cookie, origin))
+        accepted, code = await communicator.connect(timeout=TIMEOUT)
+        await communicator.disconnect(timeout=TIMEOUT)
+        return accepted, code
+
+    return attempt
+
+
 @pytest.fixture
 async def connect() -> AsyncIterator[Callable[..., Any]]:
     """``await connect(path="/api/ws", cookie=None, origin=None, token=None)`` → Socket.
@@ -140,12 +164,7 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
 
     async def open_socket(path: str = "/api/ws", *, cookie: str | None = None,
                           origin: str | None = None, token: str | None = None) -> Socket:
-        headers = []
-        if cookie is not None:
-            headers.append((b"cookie", cookie.encode()))
-        if origin is not None:
-            headers.append((b"origin", origin.encode()))
-        communicator = WebsocketCommunicator(APP, path, headers=headers)
+        communicator = WebsocketCommunicator(APP, path, headers=_headers(cookie, origin))
         connected, code = await communicator.connect(timeout=TIMEOUT)
         assert connected, f"handshake refused with {code}"
         socket = Socket(communicator)

@@ -1,0 +1,145 @@
+"""realtime.auth: signed tokens and the origin check at the handshake."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core import signing
+
+from realtime.auth import make_token, user_for_token
+from realtime.conf import setting
+
+# Tokens
+
+
+def test_token_round_trip(db: Any, staff_user: Any) -> None:
+    token = make_token(staff_user)
+    assert isinstance(token, str)
+    assert user_for_token(token) == staff_user
+
+
+def test_token_carries_no_role_or_password_material(db: Any, staff_user: Any) -> None:
+    claims = signing.loads(make_token(staff_user), salt=setting("TOKEN_SALT"))
+    assert set(claims) == {"u", "f"}
+    assert claims["u"] == staff_user.pk
+    assert staff_user.password not in str(claims)
+
+
+def expired_token(user: Any) -> str:
+    """A token signed TOKEN_TTL + 60 seconds ago."""
+    past = time.time() - setting("TOKEN_TTL") - 60
+    with mock.patch("django.core.signing.time", SimpleNamespace(time=lambda: past)):
+        return make_token(user)
+
+
+def test_expired_token_is_refused(db: Any, staff_user: Any) -> None:
+    token = expired_token(staff_user)
+    assert user_for_token(token) is None
+
+
+def test_token_ttl_setting_is_used(db: Any, staff_user: Any, realtime_settings: Any) -> None:
+    """The token above is refused for its age alone: a longer TTL accepts it."""
+    token = expired_token(staff_user)  # TOKEN_TTL + 60 seconds old
+    realtime_settings(TOKEN_TTL=3600)
+    assert user_for_token(token) == staff_user
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+    lambda token: "x" + token,
+    lambda token: token.split(":", 1)[1],
+    lambda token: "",
+    lambda token: "not-a-token",
+])
+def test_forged_token_is_refused(db: Any, staff_user: Any, mangle: Any) -> None:
+    assert user_for_token(mangle(make_token(staff_user))) is None
+
+
+def test_token_signed_for_another_purpose_is_refused(db: Any, staff_user: Any) -> None:
+    other = signing.dumps({"u": staff_user.pk, "f": "x"}, compress=True)
+    assert user_for_token(other) is None
+
+
+def test_token_signed_with_the_salt_but_without_fingerprint_is_refused(
+        db: Any, staff_user: Any) -> None:
+    forged = signing.dumps({"u": staff_user.pk}, salt=setting("TOKEN_SALT"), compress=True)
+    assert user_for_token(forged) is None
+    not_a_dict = signing.dumps([staff_user.pk], salt=setting("TOKEN_SALT"))
+    assert user_for_token(not_a_dict) is None
+
+
+def test_token_of_a_deactivated_user_is_refused(db: Any, staff_user: Any) -> None:
+    token = make_token(staff_user)
+    staff_user.is_active = False
+    staff_user.save()
+    assert user_for_token(token) is None
+
+
+def test_token_dies_with_a_password_change(db: Any, staff_user: Any) -> None:
+    token = make_token(staff_user)
+    staff_user.set_password("another-pass-2024")
+    staff_user.save()
+    assert user_for_token(token) is None
+
+
+def test_token_of_a_deleted_user_is_refused(db: Any, staff_user: Any) -> None:
+    token = make_token(staff_user)
+    staff_user.delete()
+    assert user_for_token(token) is None
+
+
+# Origin check at the handshake (PROTOCOL.md: close 4503 / HTTP 403)
+
+transactional = pytest.mark.django_db(transaction=True)
+
+
+@transactional
+@pytest.mark.parametrize("path", ["/api/ws", "/ws/products/"])
+async def test_no_origin_is_allowed_by_default(handshake: Any, path: str) -> None:
+    assert (await handshake(path))[0] is True
+
+
+@transactional
+@pytest.mark.parametrize("origin", ["http://localhost", "http://localhost:8000",
+                                    "https://127.0.0.1:8443"])
+async def test_origin_of_an_allowed_host_is_accepted(handshake: Any, origin: str) -> None:
+    assert (await handshake(origin=origin))[0] is True
+
+
+@transactional
+@pytest.mark.parametrize("path", ["/api/ws", "/ws/products/"])
+@pytest.mark.parametrize("origin", ["http://evil.example.com", "https://localhost.evil.com",
+                                    "null", "file://"])
+async def test_disallowed_origin_is_refused(handshake: Any, path: str, origin: str) -> None:
+    assert (await handshake(path, origin=origin))[0] is False
+
+
+@transactional
+async def test_missing_origin_refused_when_not_allowed(handshake: Any,
+                                                       realtime_settings: Any) -> None:
+    realtime_settings(ALLOW_MISSING_ORIGIN=False)
+    assert (await handshake())[0] is False
+    assert (await handshake(origin="http://localhost"))[0] is True
+
+
+@transactional
+async def test_allowed_origins_setting_patterns(handshake: Any,
+                                                realtime_settings: Any) -> None:
+    realtime_settings(ALLOWED_ORIGINS=["https://shop.example.com:8443", ".example.org"])
+    assert (await handshake(origin="https://shop.example.com:8443"))[0] is True
+    assert (await handshake(origin="https://shop.example.com"))[0] is False
+    assert (await handshake(origin="http://shop.example.com:8443"))[0] is False
+    assert (await handshake(origin="https://a.example.org"))[0] is True
+    assert (await handshake(origin="http://localhost"))[0] is False  # hosts no longer apply
+
+
+@transactional
+async def test_refused_origin_does_not_reach_the_session(handshake: Any, cookie_for: Any,
+                                                         staff_user: Any) -> None:
+    cookie = await cookie_for(staff_user)
+    assert (await handshake(origin="http://evil.example.com", cookie=cookie))[0] is False
+    assert (await handshake(origin="http://localhost", cookie=cookie))[0] is True
