@@ -7,8 +7,11 @@ Users per role come from ``tests/conftest.py`` (``admin_user``, ``manager_user``
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import pytest
 from channels.db import database_sync_to_async
@@ -190,6 +193,15 @@ def login_cookie(user: Any, password: str | None = None) -> str:
         assert client.login(username=user.username, password=password)
     name = settings.SESSION_COOKIE_NAME
     return f"{name}={client.cookies[name].value}"
+
+
+def expired_token(user: Any) -> str:
+    """A token for ``user`` signed TOKEN_TTL + 60 seconds ago."""
+    from realtime.conf import setting
+
+    past = time.time() - setting("TOKEN_TTL") - 60
+    with mock.patch("django.core.signing.time", SimpleNamespace(time=lambda: past)):
+        return make_token(user)
 
 
 @pytest.fixture

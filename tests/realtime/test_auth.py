@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.core import signing
 
 from realtime.auth import make_token, user_for_token
 from realtime.conf import setting
+
+from .conftest import expired_token
 
 # Tokens
 
@@ -27,13 +26,6 @@ def test_token_carries_no_role_or_password_material(db: Any, staff_user: Any) ->
     assert set(claims) == {"u", "f"}
     assert claims["u"] == staff_user.pk
     assert staff_user.password not in str(claims)
-
-
-def expired_token(user: Any) -> str:
-    """A token signed TOKEN_TTL + 60 seconds ago."""
-    past = time.time() - setting("TOKEN_TTL") - 60
-    with mock.patch("django.core.signing.time", SimpleNamespace(time=lambda: past)):
-        return make_token(user)
 
 
 def test_expired_token_is_refused(db: Any, staff_user: Any) -> None:
