@@ -158,13 +158,28 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 
-REALTIME = {
-    "ALLOWED_ORIGINS": env_list("ALLOWED_ORIGINS"),
-    "MAX_CONNECTIONS": env_int("WS_MAX_CONNECTIONS", 10_000),
-    "PING_INTERVAL": env_int("WS_PING_INTERVAL", 30_000),
-    "PONG_TIMEOUT": env_int("WS_PONG_TIMEOUT", 5_000),
-    "PROFILE_RESOLVER": "orders.realtime.customer_profile",
+# Environment variable -> REALTIME key and how to read it. Unset variables keep the
+# defaults of realtime/conf.py (docs/operations.md lists them all).
+REALTIME_ENV = {
+    "ALLOWED_ORIGINS": ("ALLOWED_ORIGINS", lambda v: [o.strip() for o in v.split(",") if o.strip()]),
+    "WS_ALLOW_MISSING_ORIGIN": ("ALLOW_MISSING_ORIGIN", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "WS_MAX_CONNECTIONS": ("MAX_CONNECTIONS", int),
+    "WS_MAX_CONNECTIONS_PER_IP": ("MAX_CONNECTIONS_PER_IP", int),
+    "WS_RATE_LIMIT": ("RATE_LIMIT", int),
+    "WS_RATE_LIMIT_BURST": ("RATE_LIMIT_BURST", int),
+    "WS_RATE_LIMIT_CLOSE_AFTER": ("RATE_LIMIT_CLOSE_AFTER", int),
+    "WS_MAX_PAYLOAD": ("MAX_PAYLOAD", int),
+    "WS_MAX_OUTBOUND_BUFFER": ("MAX_OUTBOUND_BUFFER", int),
+    "WS_PING_INTERVAL": ("PING_INTERVAL", int),
+    "WS_PONG_TIMEOUT": ("PONG_TIMEOUT", int),
+    "WS_TOKEN_TTL": ("TOKEN_TTL", int),
+    "WS_SHUTDOWN_GRACE": ("SHUTDOWN_GRACE", float),
+    "WS_EVENT_RETENTION_DAYS": ("EVENT_RETENTION_DAYS", float),
+    "WS_BRIDGE_POLL_INTERVAL": ("BRIDGE_POLL_INTERVAL", float),
 }
+REALTIME = {"PROFILE_RESOLVER": "orders.realtime.customer_profile"}
+REALTIME.update({key: read(os.environ[name]) for name, (key, read) in REALTIME_ENV.items()
+                 if os.environ.get(name)})
 
 LOGGING = {
     "version": 1,

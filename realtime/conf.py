@@ -25,7 +25,15 @@ DEFAULTS: dict[str, Any] = {
     # Client frames per minute per socket, and the burst above the steady rate.
     "RATE_LIMIT": 100,
     "RATE_LIMIT_BURST": 100,
+    # Frames rejected within the window before the socket is closed with 1008;
+    # None means RATE_LIMIT (a client sending twice the limit is closed).
+    "RATE_LIMIT_CLOSE_AFTER": None,
     "MAX_PAYLOAD": 1024 * 1024,
+    # Bytes a socket may have waiting to be sent before the server drops it as a
+    # slow reader (enforced by realtime.server's Daphne protocol).
+    "MAX_OUTBOUND_BUFFER": 4 * 1024 * 1024,
+    # Seconds a shutting-down server waits for clients to acknowledge its 1001 close.
+    "SHUTDOWN_GRACE": 2.0,
     # Heartbeat, in milliseconds as in the protocol's ``connected`` frame.
     "PING_INTERVAL": 30_000,
     "PONG_TIMEOUT": 5_000,

@@ -10,23 +10,26 @@ thin subclasses.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db.models import Max, Min
+from django.db.models import Max
 
 from . import bridge, presence, stats
 from .auth import user_for_token
 from .conf import setting
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
 from .groups import everyone_group, role_group, subscription_group, user_group
+from .limits import ip_counter, new_bucket, registry
 from .models import Event
 from .protocol import (
     PROTOCOL_VERSION,
     ClientFrame,
+    CloseCode,
     ErrorCode,
     FrameError,
     error_frame,
@@ -36,7 +39,9 @@ from .protocol import (
     require,
 )
 from .publish import EVENT_MESSAGE_TYPE, emit
+from .retention import pruned_through
 from .roles import Identity, identify
+from .sessions import SESSION_ENDED, session_fingerprint
 
 logger = logging.getLogger("realtime.consumers")
 
@@ -54,6 +59,13 @@ CLIENT_FRAMES = {
 @database_sync_to_async
 def _identify(user: Any) -> Identity:
     return identify(user)
+
+
+@database_sync_to_async
+def _user(user_id: int) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()._default_manager.filter(pk=user_id).first()
 
 
 @database_sync_to_async
@@ -75,8 +87,7 @@ def _latest_event_id() -> int:
 @database_sync_to_async
 def _replay(namespace: str, since: int, owner: int | None) -> list[Event] | None:
     """Events of a namespace after ``since`` that a socket may see, or None if not all kept."""
-    oldest = Event.objects.aggregate(m=Min("id"))["m"]
-    if oldest is not None and oldest > since + 1:
+    if since < pruned_through():
         return None
     events = Event.objects.filter(namespace=namespace, id__gt=since, user_id__isnull=True,
                                   target_role="", everyone=False)
@@ -97,11 +108,22 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.personal_groups: list[str] = []
         self.replayed: dict[str, set[int]] = {}
         self.accepted = False
+        self.closed = False
+        self.awaiting_pong = False
+        self.client_ip = (self.scope.get("client") or ["unknown"])[0]
         await self.accept()
+        if not await self.admit():
+            return
         self.accepted = True
+        self.bucket = new_bucket()
+        registry.add(self)
         bridge.ensure_running()
+        session = self.scope.get("session")
+        self.session = session_fingerprint(getattr(session, "session_key", None))
         await self.set_identity(await _identify(self.scope.get("user")))
         stats.connection_opened(self.identity.role)
+        logger.info("connect conn=%s user=%s role=%s ip=%s", self.connection_id,
+                    self.identity.user_id, self.identity.role, self.client_ip)
         await self.send_frame("connected", {
             "connectionId": self.connection_id,
             "role": self.identity.role,
@@ -113,6 +135,24 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         })
         await self.after_connect()
 
+    async def admit(self) -> bool:
+        """Connection caps: over the process's or the IP's, close with 1013 (counted)."""
+        if len(registry) >= setting("MAX_CONNECTIONS"):
+            return await self.refuse("max_connections")
+        count = await ip_counter.acquire(self.client_ip, self.connection_id)
+        if count > setting("MAX_CONNECTIONS_PER_IP"):
+            await ip_counter.release(self.client_ip, self.connection_id)
+            return await self.refuse("max_connections_per_ip")
+        return True
+
+    async def refuse(self, reason: str) -> bool:
+        stats.incr(f"refused.{reason}")
+        logger.warning("refused conn=%s ip=%s reason=%s", self.connection_id, self.client_ip,
+                       reason)
+        self.closed = True
+        await self.close(CloseCode.TRY_AGAIN_LATER)
+        return False
+
     async def after_connect(self) -> None:
         """Hook for subclasses: runs once the ``connected`` frame is sent."""
 
@@ -120,11 +160,38 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         """Hook for subclasses: runs after an ``auth`` frame changed the identity."""
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        if getattr(self, "accepted", False):
-            stats.connection_closed(self.identity.role, message.get("code"))
-            await self.leave_all()
-            await self.update_presence(self.identity, None)
+        await self.cleanup(message.get("code"))
         await super().websocket_disconnect(message)
+
+    async def cleanup(self, code: int | None) -> None:
+        """Leave groups, presence, stats and the registry; once, however the socket ends."""
+        if not self.accepted or getattr(self, "cleaned", False):
+            return
+        self.cleaned = True
+        registry.discard(self)
+        stats.connection_closed(self.identity.role, code)
+        logger.info("disconnect conn=%s user=%s role=%s code=%s", self.connection_id,
+                    self.identity.user_id, self.identity.role, code)
+        await ip_counter.release(self.client_ip, self.connection_id)
+        await self.leave_all()
+        await self.update_presence(self.identity, None)
+
+    async def terminate(self, code: int, reason: str = "") -> None:
+        """Close from the server side and clean up now, without waiting for the peer."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self.close(code, reason or None)
+        finally:
+            await self.cleanup(code)
+
+    async def send_ping(self) -> None:
+        """The heartbeat: the client owes a ``pong`` within the timeout."""
+        if self.closed:
+            return
+        self.awaiting_pong = True
+        await self.send_frame("ping", {"ts": int(time.time() * 1000)})
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Events never touch the database: skip Channels' per-message
@@ -136,6 +203,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def rt_event(self, message: dict[str, Any]) -> None:
         """An event from the channel layer, already encoded for every socket."""
+        if self.closed:
+            return
         namespace = message["ns"]
         if not message["targeted"]:
             if namespace not in self.subscriptions:
@@ -145,12 +214,36 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 return
         await self.base_send({"type": "websocket.send", "text": message["text"]})
 
+    async def rt_control(self, message: dict[str, Any]) -> None:
+        """A session ended or a role may have changed: close or keep the socket."""
+        if message["action"] == SESSION_ENDED:
+            if self.session and message["session"] == self.session:
+                await self.terminate(CloseCode.SESSION_ENDED, "session ended")
+            return
+        if self.identity.user_id is None:
+            return
+        user = await _user(self.identity.user_id)
+        if user is None or not user.is_active:
+            await self.terminate(CloseCode.SESSION_ENDED, "user deactivated")
+            return
+        identity = await _identify(user)
+        if identity.role != self.identity.role or identity.profile != self.identity.profile:
+            await self.terminate(CloseCode.SCOPE_CHANGED, "role changed")
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closed:
+            return
         stats.incr("frames.in")
+        if not self.bucket.take():
+            await self.rate_limited()
+            return
         ref = None
         try:
             if text_data is None:
                 raise FrameError(ErrorCode.BAD_MESSAGE, "Frames must be UTF-8 text")
+            if len(text_data) > setting("MAX_PAYLOAD"):
+                raise FrameError(ErrorCode.TOO_LARGE,
+                                 f"Frames are limited to {setting('MAX_PAYLOAD')} bytes")
             client_frame = parse(text_data)
             ref = client_frame.ref
             handler_name = CLIENT_FRAMES.get(client_frame.type)
@@ -163,6 +256,17 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=error_frame(exc.code, exc.message,
                                                   exc.ref if exc.ref is not None else ref,
                                                   **exc.extra))
+
+    async def rate_limited(self) -> None:
+        stats.incr("frames.rate_limited")
+        if self.bucket.exhausted:
+            logger.warning("rate limit close conn=%s user=%s role=%s", self.connection_id,
+                           self.identity.user_id, self.identity.role)
+            await self.terminate(CloseCode.POLICY, "rate limit exceeded")
+            return
+        await self.send(text_data=error_frame(
+            ErrorCode.RATE_LIMITED, "Too many frames; slow down",
+            retryAfter=self.bucket.retry_after_ms()))
 
     async def send_frame(self, frame_type: str, data: Any = None, ref: Any = None) -> None:
         await self.send(text_data=frame(frame_type, data, ref))
@@ -273,6 +377,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             identity = await _identify_token(token)
         if identity is None:
             stats.incr("auth.failures")
+            logger.warning("auth failed conn=%s user=%s role=%s", self.connection_id,
+                           self.identity.user_id, self.identity.role)
             raise FrameError(ErrorCode.AUTH_FAILED, "A valid token from POST /api/ws/token "
                              "is required; the identity is unchanged", client_frame.ref)
         await self.set_identity(identity)
@@ -298,6 +404,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def on_pong(self, client_frame: ClientFrame) -> None:
         """The answer to the server's heartbeat ping."""
+        self.awaiting_pong = False
 
     async def on_activity(self, client_frame: ClientFrame) -> None:
         data, ref = client_frame.data, client_frame.ref

@@ -35,3 +35,16 @@ class Event(models.Model):
     def is_targeted(self) -> bool:
         """Addressed to a user, a role or everyone rather than to a namespace."""
         return self.user_id is not None or bool(self.target_role) or self.everyone
+
+
+class Watermark(models.Model):
+    """A named high-water mark; ``pruned`` is the highest event id retention deleted.
+
+    A resume from below it cannot be complete, whatever rows happen to remain.
+    """
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from . import stats
 from .events import CATALOGUE, Namespace, namespace_of
-from .groups import event_groups
+from .groups import event_groups, user_group
 from .models import Event
 from .protocol import event_frame
+from .sessions import CONTROL_NAMESPACE
 
 logger = logging.getLogger("realtime.publish")
 
@@ -32,6 +33,7 @@ logger = logging.getLogger("realtime.publish")
 PROCESS_ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
 EVENT_MESSAGE_TYPE = "rt.event"
+CONTROL_MESSAGE_TYPE = "rt.control"
 
 
 def emit(
@@ -73,6 +75,9 @@ def emit(
 
 def event_message(event: Event) -> dict[str, Any]:
     """The channel-layer message for an event: its frame encoded once, for every socket."""
+    if event.namespace == CONTROL_NAMESPACE:
+        return {"type": CONTROL_MESSAGE_TYPE, "action": event.type,
+                "session": event.payload.get("session", "")}
     return {
         "type": EVENT_MESSAGE_TYPE,
         "id": event.pk,
@@ -84,6 +89,8 @@ def event_message(event: Event) -> dict[str, Any]:
 
 
 def groups_of(event: Event) -> list[str]:
+    if event.namespace == CONTROL_NAMESPACE:
+        return [user_group(event.user_id)]
     return event_groups(event.type, owner=event.owner_id, user=event.user_id,
                         role=event.target_role or None, everyone=event.everyone)
 

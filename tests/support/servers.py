@@ -151,7 +151,7 @@ class DaphneServer:
         env = {**project.env, **(extra_env or {})}
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                [PYTHON, "-m", "realtime.server", "-b", "127.0.0.1", "-p", str(port),
                  "omni_sales.asgi:application"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         server = cls(project, port, process, log_path, extra_env or {})

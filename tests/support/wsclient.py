@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 Frame = dict[str, Any]
 
@@ -30,22 +31,31 @@ def _matcher(match: str | Callable[[Frame], bool]) -> Callable[[Frame], bool]:
 
 
 class WS:
-    """One socket; every frame received is kept in ``frames`` for later assertions."""
+    """One socket, read continuously in the background like a real client.
 
-    def __init__(self, conn: ClientConnection) -> None:
+    Every frame received is kept in ``frames``; server pings are answered unless
+    ``auto_pong`` is off; ``expect`` waits for a matching frame with a deadline.
+    """
+
+    def __init__(self, conn: ClientConnection, auto_pong: bool = True) -> None:
         self.conn = conn
+        self.auto_pong = auto_pong
         self.frames: list[Frame] = []
         self._cursor = 0
+        self._arrived = asyncio.Event()
+        self.close_code: int | None = None
+        self.closed = asyncio.Event()
         self.connected: Frame | None = None
         self.authenticated: Frame | None = None
+        self._reader = asyncio.create_task(self._pump())
 
     @classmethod
     async def open(cls, url: str, *, cookie: str | None = None, origin: str | None = None,
-                   token: str | None = None) -> WS:
+                   token: str | None = None, auto_pong: bool = True, **options: Any) -> WS:
         headers = {"Cookie": cookie} if cookie else {}
         conn = await connect(url, additional_headers=headers, origin=origin, open_timeout=10,
-                             max_size=None)
-        ws = cls(conn)
+                             max_size=None, **options)
+        ws = cls(conn, auto_pong)
         ws.connected = await ws.expect("connected")
         if token:
             await ws.send("auth", {"token": token}, ref="open-auth")
@@ -60,6 +70,22 @@ class WS:
         """role, userId and namespaces: from ``authenticated`` if a token was sent."""
         return (self.authenticated or self.connected)["data"]
 
+    async def _pump(self) -> None:
+        try:
+            async for raw in self.conn:
+                frame = json.loads(raw)
+                self.frames.extend(frame["data"] if frame.get("type") == "batch" else [frame])
+                self._arrived.set()
+                if self.auto_pong and frame.get("type") == "ping":
+                    await self.send("pong", frame.get("data"))
+        except ConnectionClosed:
+            pass
+        finally:
+            rcvd = self.conn.protocol.close_rcvd
+            self.close_code = rcvd.code if rcvd else None
+            self.closed.set()
+            self._arrived.set()
+
     async def send(self, frame_type: str, data: Any = None, ref: Any = None) -> None:
         frame: Frame = {"type": frame_type, "data": data if data is not None else {}}
         if ref is not None:
@@ -68,13 +94,6 @@ class WS:
 
     async def send_raw(self, payload: str | bytes) -> None:
         await self.conn.send(payload)
-
-    async def _read(self, timeout: float) -> Frame:
-        raw = await asyncio.wait_for(self.conn.recv(), timeout)
-        frame = json.loads(raw)
-        frames = frame["data"] if frame.get("type") == "batch" else [frame]
-        self.frames.extend(frames)
-        return frame
 
     async def expect(self, match: str | Callable[[Frame], bool], timeout: float = 5.0) -> Frame:
         """The next not-yet-consumed frame that matches, waiting up to ``timeout``."""
@@ -87,9 +106,20 @@ class WS:
                 if predicate(frame):
                     return frame
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no matching frame in {timeout}s; got {self.frames[-10:]}")
-            await self._read(remaining)
+            if self.closed.is_set() or remaining <= 0:
+                state = f"closed with {self.close_code}" if self.closed.is_set() else "open"
+                raise TimeoutError(f"no matching frame in {timeout}s ({state}); "
+                                   f"last frames: {self.frames[-5:]}")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    async def wait_closed(self, timeout: float = 10.0) -> int | None:
+        """Wait until the server closes the socket; the close code it sent."""
+        await asyncio.wait_for(self.closed.wait(), timeout)
+        return self.close_code
 
     async def subscribe(self, namespace: str, since: int | None = None) -> Frame:
         data: dict[str, Any] = {"namespace": namespace}
@@ -108,3 +138,4 @@ class WS:
 
     async def close(self) -> None:
         await self.conn.close()
+        await self._reader

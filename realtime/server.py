@@ -1,0 +1,128 @@
+"""``python -m realtime.server``: Daphne with the realtime layer's protocol limits.
+
+Accepts every ``daphne`` argument. On top of plain Daphne it:
+- sets the WebSocket message and frame limits from ``REALTIME["MAX_PAYLOAD"]``
+  (autobahn refuses a larger frame from its header with 1009, before buffering it);
+- drops a slow reader whose unsent data passes ``MAX_OUTBOUND_BUFFER``, so one
+  client that stops reading cannot grow the server's memory;
+- sends the standard close codes PROTOCOL.md uses (1001, 1008, 1009, 1013), which
+  autobahn's ``sendClose`` refuses to send for an application;
+- on SIGTERM/SIGINT closes every socket with 1001 (clients reconnect and resume)
+  and waits up to ``SHUTDOWN_GRACE`` seconds for the close frames to go out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+from daphne import server as daphne_server
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
+logger = logging.getLogger("realtime.server")
+
+GOING_AWAY = 1001
+
+
+def pending_bytes(transport: Any) -> int:
+    """Bytes Twisted holds for this connection that the peer has not taken yet."""
+    buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+    return buffered + getattr(transport, "_tempDataLen", 0)
+
+
+# Close codes an endpoint may send (RFC 6455, 7.4.1) that autobahn's sendClose()
+# refuses, which PROTOCOL.md uses: going away, policy, too big, try again later.
+STANDARD_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
+
+
+class RealtimeWebSocketProtocol(WebSocketProtocol):
+    max_outbound = 4 * 1024 * 1024
+
+    def serverClose(self, code: int | None = None) -> None:
+        if code in STANDARD_CLOSE_CODES:
+            self.sendCloseFrame(code=code, isReply=False)
+        else:
+            super().serverClose(code)
+
+    def serverSend(self, content: Any, binary: bool = False) -> None:
+        super().serverSend(content, binary)
+        transport = self.transport
+        if transport is not None and pending_bytes(transport) > self.max_outbound:
+            from . import stats
+
+            stats.incr("dropped.slow_reader")
+            logger.warning("slow reader dropped client=%s pending=%s", self.client_addr,
+                           pending_bytes(transport))
+            self.dropConnection(abort=True)
+
+
+class RealtimeWebSocketFactory(WebSocketFactory):
+    protocol = RealtimeWebSocketProtocol
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Send the close frame (1009 for an oversized frame) instead of a bare TCP drop,
+        # so the client learns why.
+        self.setProtocolOptions(failByDrop=False)
+
+
+class RealtimeServer(Server):
+    def run(self) -> None:
+        from twisted.internet import reactor
+
+        reactor.addSystemEventTrigger("before", "shutdown", self.close_websockets)
+        super().run()
+
+    def close_websockets(self) -> Any:
+        """1001 to every open socket, then wait (bounded) for them to finish closing."""
+        from twisted.internet import defer, reactor, task
+
+        from .conf import setting
+
+        sockets = [p for p in list(getattr(self, "connections", {}))
+                   if isinstance(p, WebSocketProtocol) and p.state == p.STATE_OPEN]
+        for protocol in sockets:
+            protocol.sendCloseFrame(code=GOING_AWAY, reasonUtf8=b"server shutting down")
+        if not sockets:
+            return None
+        logger.info("shutdown: closing %s sockets with 1001", len(sockets))
+        deadline = reactor.seconds() + setting("SHUTDOWN_GRACE")
+        done = defer.Deferred()
+
+        def check() -> None:
+            if all(p.state == p.STATE_CLOSED for p in sockets) or reactor.seconds() > deadline:
+                loop.stop()
+                done.callback(None)
+
+        loop = task.LoopingCall(check)
+        loop.start(0.05)
+        return done
+
+
+class RealtimeCommandLine(CommandLineInterface):
+    server_class = RealtimeServer
+
+
+def main(argv: list[str] | None = None) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omni_sales.settings")
+    django.setup()
+    from .conf import setting
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    RealtimeWebSocketProtocol.max_outbound = setting("MAX_OUTBOUND_BUFFER")
+    limit = str(setting("MAX_PAYLOAD"))
+    for flag in ("--websocket-max-message-size", "--websocket-max-frame-size"):
+        if not any(a.startswith(flag) for a in args):
+            args = [flag, limit, *args]
+    daphne_server.WebSocketFactory = RealtimeWebSocketFactory
+    RealtimeCommandLine().run(args)
+
+
+if __name__ == "__main__":
+    main()

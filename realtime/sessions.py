@@ -1,0 +1,94 @@
+"""Sessions that end and roles that change reach the open sockets, in every process.
+
+A logout closes the sockets of that session with 4500; deactivating a user
+closes all of theirs with 4500; a change that may alter a user's role (staff
+or superuser flags, groups, a customer profile) makes each of their sockets
+re-check its identity and close with 4001 if the role changed. The message
+travels like an event — a row in the event log, published on commit to the
+user's group — so it reaches other processes in both modes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import partial
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.utils import timezone
+
+from .models import Event
+
+CONTROL_NAMESPACE = "_control"
+SESSION_ENDED = "control:session_ended"
+RECHECK = "control:recheck"
+ROLE_FIELDS = ("is_active", "is_staff", "is_superuser")
+
+
+def session_fingerprint(session_key: str | None) -> str:
+    """What the log keeps of a session key: never the key itself."""
+    return hashlib.sha256((session_key or "").encode()).hexdigest()[:32] if session_key else ""
+
+
+def send_control(action: str, user_id: int, session_key: str | None = None) -> None:
+    """Log a control message for one user's sockets and publish it on commit."""
+    from .publish import PROCESS_ORIGIN, publish
+
+    event = Event.objects.create(
+        namespace=CONTROL_NAMESPACE, type=action,
+        payload={"session": session_fingerprint(session_key)},
+        user_id=user_id, origin=PROCESS_ORIGIN, created_at=timezone.now())
+    transaction.on_commit(partial(publish, event))
+
+
+def identity_changed(user_id: int) -> None:
+    """Tell the user's sockets to re-check their role (4001 if it changed, 4500 if inactive)."""
+    send_control(RECHECK, user_id)
+
+
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None and getattr(request, "session", None) is not None:
+        send_control(SESSION_ENDED, user.pk, request.session.session_key)
+
+
+def _before_user_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw or instance.pk is None:
+        return
+    old = sender._default_manager.filter(pk=instance.pk).values(*ROLE_FIELDS).first()
+    instance._realtime_role_fields = old
+
+
+def _after_user_save(sender: Any, instance: Any, created: bool, raw: bool = False,
+                     **kwargs: Any) -> None:
+    old = getattr(instance, "_realtime_role_fields", None)
+    if raw or created or old is None:
+        return
+    if any(old[field] != getattr(instance, field) for field in ROLE_FIELDS):
+        identity_changed(instance.pk)
+    instance._realtime_role_fields = {f: getattr(instance, f) for f in ROLE_FIELDS}
+
+
+def _groups_changed(sender: Any, instance: Any, action: str, reverse: bool,
+                    pk_set: set | None, **kwargs: Any) -> None:
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if not reverse:
+        identity_changed(instance.pk)
+    else:
+        users = pk_set if pk_set is not None else []
+        for user_id in users:
+            identity_changed(user_id)
+
+
+def connect_signals() -> None:
+    user_model = get_user_model()
+    user_logged_out.connect(_logged_out, dispatch_uid="realtime.sessions.logged_out")
+    pre_save.connect(_before_user_save, sender=user_model,
+                     dispatch_uid="realtime.sessions.before_user_save")
+    post_save.connect(_after_user_save, sender=user_model,
+                      dispatch_uid="realtime.sessions.after_user_save")
+    m2m_changed.connect(_groups_changed, sender=user_model.groups.through,
+                        dispatch_uid="realtime.sessions.groups_changed")

@@ -1,0 +1,281 @@
+"""Limits and defences against a real Daphne (``realtime.server``), with short settings.
+
+Every limit is set small through the environment of the server the test starts,
+never by waiting for the defaults.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, session_cookie, wait_for
+from tests.support.wsclient import WS, fetch_token
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return Project.create(tmp_path_factory.mktemp("hardening"))
+
+
+@pytest.fixture
+def start_server(project):
+    servers: list[DaphneServer] = []
+
+    def start(project_: Project | None = None, **env: str) -> DaphneServer:
+        server = DaphneServer.start(project_ or project, extra_env=env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def stats(server: DaphneServer) -> dict:
+    credentials = base64.b64encode(f"admin:{DEMO_PASSWORD}".encode()).decode()
+    request = urllib.request.Request(f"{server.http}/api/ws/stats",
+                                     headers={"Authorization": f"Basic {credentials}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1])
+
+
+async def test_origins_outside_the_allowed_list_are_refused(start_server):
+    server = start_server(ALLOWED_ORIGINS="shop.example.com,127.0.0.1")
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(f"{server.ws}/api/ws", origin="http://evil.example.net")
+    assert refused.value.response.status_code == 403
+    allowed = await WS.open(f"{server.ws}/api/ws", origin="https://shop.example.com")
+    scripted = await WS.open(f"{server.ws}/api/ws")  # no Origin: allowed by default
+    await allowed.close()
+    await scripted.close()
+
+
+async def test_missing_origin_is_refused_when_the_setting_says_so(start_server):
+    server = start_server(WS_ALLOW_MISSING_ORIGIN="0")
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(f"{server.ws}/api/ws")
+    assert refused.value.response.status_code == 403
+    await (await WS.open(f"{server.ws}/api/ws", origin=server.http)).close()
+
+
+async def test_process_connection_cap_closes_with_1013_and_counts(start_server):
+    server = start_server(WS_MAX_CONNECTIONS="3")
+    sockets = [await WS.open(f"{server.ws}/api/ws") for _ in range(3)]
+    conn = await connect(f"{server.ws}/api/ws")
+    over = WS(conn)
+    assert await over.wait_closed() == 1013
+    assert stats(server)["processes"][0]["counters"]["refused.max_connections"] == 1
+    await sockets.pop().close()
+    wait_for(lambda: stats(server)["connections"]["total"] == 2, what="a slot freed")
+    sockets.append(await WS.open(f"{server.ws}/api/ws"))
+    await sockets[-1].roundtrip()
+    for ws in sockets:
+        await ws.close()
+
+
+async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, redis_server,
+                                                               tmp_path):
+    shared = Project.create(tmp_path / "per-ip", redis_url=redis_server.url)
+    first = start_server(shared, WS_MAX_CONNECTIONS_PER_IP="2")
+    second = start_server(shared, WS_MAX_CONNECTIONS_PER_IP="2")
+    a = await WS.open(f"{first.ws}/api/ws")
+    b = await WS.open(f"{second.ws}/api/ws")
+    third = WS(await connect(f"{second.ws}/api/ws"))
+    assert await third.wait_closed() == 1013
+    await a.close()
+    # The freed slot is usable from the other process.
+    wait_for(lambda: stats(first)["connections"]["total"] == 0, what="socket a gone")
+    c = await WS.open(f"{second.ws}/api/ws")
+    await c.roundtrip()
+    await b.close()
+    await c.close()
+
+
+async def test_rate_limit_answers_rate_limited_then_closes_with_1008(start_server):
+    server = start_server(WS_RATE_LIMIT="10", WS_RATE_LIMIT_BURST="10")
+    flooder = await WS.open(f"{server.ws}/api/ws")
+    neighbour = await WS.open(f"{server.ws}/api/ws")
+    for n in range(10):
+        await flooder.send("ping", {"n": n})
+    for _ in range(10):
+        await flooder.expect("pong")
+    await flooder.send("ping", {"n": 10})
+    limited = await flooder.expect("error")
+    assert limited["data"]["code"] == "rate_limited"
+    assert limited["data"]["retryAfter"] > 0
+    await neighbour.roundtrip("neighbour-1")  # other sockets are unaffected
+    for n in range(11, 30):
+        try:
+            await flooder.send("ping", {"n": n})
+        except Exception:
+            break
+    assert await flooder.wait_closed() == 1008
+    await neighbour.roundtrip("neighbour-2")
+    assert stats(server)["processes"][0]["counters"]["frames.rate_limited"] >= 10
+    await neighbour.close()
+
+
+async def test_an_oversized_frame_is_refused_with_1009_without_buffering_it(start_server):
+    server = start_server(WS_MAX_PAYLOAD=str(64 * 1024))
+    ws = await WS.open(f"{server.ws}/api/ws")
+    await ws.roundtrip()
+    before = rss_kib(server.process.pid)
+    try:
+        await ws.send_raw("x" * (2 * 1024 * 1024))
+    except Exception:
+        pass
+    assert await ws.wait_closed() == 1009
+    after = rss_kib(server.process.pid)
+    print(f"RSS around a 2 MiB frame: {before} KiB -> {after} KiB")
+    ok = await WS.open(f"{server.ws}/api/ws")
+    await ok.roundtrip()
+    await ok.close()
+
+
+async def test_heartbeat_closes_silent_sockets_with_4000_and_keeps_answering_ones(start_server):
+    server = start_server(WS_PING_INTERVAL="400", WS_PONG_TIMEOUT="200")
+    silent = await WS.open(f"{server.ws}/api/ws", auto_pong=False)
+    assert silent.connected["data"]["heartbeat"] == {"interval": 400, "timeout": 200}
+    lively = await WS.open(f"{server.ws}/api/ws")
+    await lively.subscribe("products")
+    assert await silent.wait_closed(timeout=10) == 4000
+    assert any(f["type"] == "ping" for f in silent.frames)
+    for _ in range(3):
+        await lively.expect("ping", timeout=5)  # answered by the client, as a real one does
+    await lively.roundtrip()
+    wait_for(lambda: stats(server)["connections"]["total"] == 1, what="stale socket dropped")
+    counters = stats(server)["processes"][0]["counters"]
+    assert counters["disconnects.4000"] == 1
+    await lively.close()
+
+
+async def test_a_slow_reader_is_dropped_and_the_others_get_everything(start_server, project):
+    server = start_server(WS_MAX_OUTBOUND_BUFFER=str(256 * 1024))
+    reader = await WS.open(f"{server.ws}/api/ws", token=fetch_token(server.http, "alice",
+                                                                   DEMO_PASSWORD))
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", server.port))
+    slow_conn = await connect(f"{server.ws}/api/ws", sock=sock, max_queue=1,
+                              additional_headers={})
+    token = fetch_token(server.http, "bob", DEMO_PASSWORD)
+    await slow_conn.send(json.dumps({"type": "auth", "data": {"token": token}}))
+    rss_before = rss_kib(server.process.pid)
+    count, size = 120, 64 * 1024
+    await project.ashell(f"""
+from django.db import transaction
+from realtime.publish import emit
+for n in range({count}):
+    with transaction.atomic():
+        emit("system:notification", {{"title": str(n), "message": "x" * {size},
+                                      "level": "info"}}, everyone=True)
+""")
+    for n in range(count):
+        note = await reader.expect("system:notification", timeout=30)
+        assert note["data"]["title"] == str(n)
+    wait_for(lambda: stats(server)["processes"][0]["counters"].get("dropped.slow_reader") == 1,
+             what="slow reader dropped")
+    rss_after = rss_kib(server.process.pid)
+    print(f"RSS with a slow reader and {count * size // 1024} KiB sent: "
+          f"{rss_before} KiB -> {rss_after} KiB")
+    await reader.roundtrip()
+    await reader.close()
+    await slow_conn.close()
+
+
+async def _user(project: Project, role: str) -> str:
+    """A fresh user of ``role`` (staff or customer), so tests never change shared users."""
+    name = f"{role}-{uuid.uuid4().hex[:6]}"
+    await project.ashell(f"""
+from django.contrib.auth import get_user_model
+from orders.models import Customer
+user = get_user_model().objects.create_user({name!r}, password={DEMO_PASSWORD!r},
+                                            is_staff={role == 'staff'})
+if {role == 'customer'}:
+    Customer.objects.create(user=user, name={name!r}, email="c@example.com")
+""")
+    return name
+
+
+async def test_logout_closes_that_sessions_sockets_with_4500(deployment):
+    name = await _user(deployment.project, "staff")
+    cookie = session_cookie(deployment.project, name)
+    by_session = await WS.open(deployment.ws_url, cookie=cookie, origin=deployment.server.http)
+    by_token = await deployment.connect(name)
+    assert by_session.identity["role"] == "staff"
+    await deployment.shell(f"""
+from django.test import Client
+client = Client()
+client.cookies["sessionid"] = {cookie.split("=", 1)[1]!r}
+client.logout()
+""")
+    assert await by_session.wait_closed() == 4500
+    await by_token.roundtrip()  # another session of the same user stays
+    await by_token.close()
+
+
+async def test_deactivation_closes_with_4500_and_role_change_with_4001(deployment):
+    staff_name = await _user(deployment.project, "staff")
+    customer_name = await _user(deployment.project, "customer")
+    staff = await deployment.connect(staff_name)
+    customer = await deployment.connect(customer_name)
+    token = deployment.token(staff_name)
+    await deployment.shell(f"""
+from django.contrib.auth.models import Group, User
+User.objects.get(username={staff_name!r}).groups.add(Group.objects.get_or_create(name="manager")[0])
+user = User.objects.get(username={customer_name!r})
+user.is_active = False
+user.save()
+""")
+    assert await staff.wait_closed() == 4001
+    assert await customer.wait_closed() == 4500
+    again = await WS.open(deployment.ws_url, token=token)
+    assert again.identity["role"] == "manager"  # the reconnect gets the new scope
+    await again.close()
+    with pytest.raises(urllib.error.HTTPError):
+        deployment.token(customer_name)
+
+
+async def test_sigterm_closes_with_1001_and_a_resume_loses_nothing(start_server, project):
+    server = start_server()
+    ws = await WS.open(f"{server.ws}/api/ws", token=fetch_token(server.http, "manager",
+                                                               DEMO_PASSWORD))
+    since = (await ws.subscribe("orders"))["data"]["lastEventId"]
+    os.kill(server.process.pid, signal.SIGTERM)
+    assert await ws.wait_closed() == 1001
+    server.process.wait(15)
+    out = await project.ashell("""
+from orders.models import Customer, Order
+for total in ("11.00", "12.00"):
+    print("ORDER", Order.objects.create(customer=Customer.objects.get(user__username="bob"),
+                                        total=total).pk)
+""")
+    missed = [int(line.split()[1]) for line in out.splitlines() if line.startswith("ORDER ")]
+    restarted = start_server()
+    again = await WS.open(f"{restarted.ws}/api/ws", token=fetch_token(restarted.http, "manager",
+                                                                     DEMO_PASSWORD))
+    reply = await again.subscribe("orders", since=since)
+    assert reply["data"]["recovered"] is True
+    for order_id in missed:
+        created = await again.expect("order:created")
+        assert created["data"]["id"] == order_id
+    await again.close()
