@@ -73,6 +73,8 @@ def test_parse_valid_frames(text: str, expected: tuple) -> None:
     ("{", "bad_json"),
     ("{'type': 'ping'}", "bad_json"),
     ("[" * 100_000, "bad_json"),
+    ('{"type": "ping", "ref": NaN}', "bad_json"),  # not JSON, and not echoable
+    ('{"type": "ping", "ref": Infinity}', "bad_json"),
     ("[]", "bad_message"),
     ('"ping"', "bad_message"),
     ("42", "bad_message"),
@@ -131,4 +133,3 @@ def test_event_frame_has_id_namespace_and_utc_ts() -> None:
     assert json.loads(text) == {
         "type": "order:created", "id": 42, "namespace": "orders",
         "ts": "2024-05-01T12:30:15.250000Z", "data": {"total": "149.90", "name": "Zoë"}}
-    assert "Zoë" in text  # UTF-8 text, not \u escapes
