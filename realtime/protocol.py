@@ -7,6 +7,7 @@ two equal.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,10 +76,29 @@ def _valid_ref(ref: Any) -> bool:
     return ref is None or (isinstance(ref, (str, int, float)) and not isinstance(ref, bool))
 
 
+# Integers a JavaScript client can hold exactly; larger ones are refused as fields.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse(text: str) -> ClientFrame:
-    """Decode one client frame, or raise FrameError with the protocol's code."""
+    """Decode one client frame, or raise FrameError with the protocol's code.
+
+    Strict JSON: NaN, Infinity and numbers that overflow are ``bad_json``, like
+    nesting too deep to decode.
+    """
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise FrameError(ErrorCode.BAD_JSON, "Frame is not valid JSON") from None
     if not isinstance(raw, dict):
@@ -98,7 +118,8 @@ def parse(text: str) -> ClientFrame:
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), default=str, ensure_ascii=False)
+    """Compact JSON, ASCII-escaped: a lone surrogate echoed from a client stays sendable."""
+    return json.dumps(obj, separators=(",", ":"), default=str, allow_nan=False)
 
 
 def frame(frame_type: str, data: Any = None, ref: Any = None) -> str:
@@ -133,4 +154,6 @@ def require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], ref: 
         raise FrameError(ErrorCode.BAD_MESSAGE, f"'data.{key}' has the wrong type", ref)
     if not isinstance(value, kind):
         raise FrameError(ErrorCode.BAD_MESSAGE, f"'data.{key}' has the wrong type", ref)
+    if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+        raise FrameError(ErrorCode.BAD_MESSAGE, f"'data.{key}' is out of range", ref)
     return value

@@ -325,6 +325,11 @@ async def test_ref_is_echoed_and_ping_answers_pong(deployment):
         assert pong == {"type": "pong", "data": {"ts": 123}, "ref": 99}
         await ws.send_raw(json.dumps({"type": "nope", "ref": "r1"}))
         assert (await ws.expect("error"))["ref"] == "r1"
+        # A lone surrogate escaped in JSON is echoed escaped, not sent as invalid UTF-8.
+        await ws.send_raw('{"type": "ping", "data": {"s": "\\ud800"}, "ref": "s"}')
+        assert (await ws.expect("pong"))["data"] == {"s": "\ud800"}
+        await ws.send_raw(b"\x00\x01binary")
+        assert (await ws.expect("error"))["data"]["code"] == "bad_message"
     finally:
         await ws.close()
 
