@@ -1,0 +1,49 @@
+"""realtime.roles: the role comes from the user's records (PROTOCOL.md "Identity and roles")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from realtime.roles import Identity, Profile, identify
+
+
+@pytest.mark.parametrize(("fields", "role"), [
+    ({"is_superuser": True}, "admin"),
+    ({"is_superuser": True, "groups": ("manager",)}, "admin"),
+    ({"groups": ("manager",)}, "manager"),
+    ({"groups": ("manager",), "is_staff": True}, "manager"),
+    ({"is_staff": True}, "staff"),
+    ({"groups": ("staff",)}, "staff"),
+    ({"is_staff": True, "customer": "Shop Worker"}, "staff"),
+    ({"customer": "Ann Buyer"}, "customer"),
+    ({"groups": ("customers", "newsletter")}, "guest"),
+    ({}, "guest"),
+])
+def test_role_from_the_user(db: Any, make_user: Any, fields: dict, role: str) -> None:
+    user = make_user("someone", **fields)
+    assert identify(user).role == role
+    assert identify(user).user_id == user.pk
+
+
+def test_a_customer_identity_carries_the_profile(db: Any, alice: Any) -> None:
+    assert identify(alice) == Identity(alice.pk, "customer",
+                                       Profile(alice.customer.pk, "Alice Martin"))
+
+
+def test_anonymous_and_none_are_guests() -> None:
+    assert identify(AnonymousUser()) == Identity(None, "guest", None)
+    assert identify(None) == Identity(None, "guest", None)
+
+
+def test_an_inactive_user_is_a_guest(db: Any, make_user: Any) -> None:
+    user = make_user("gone", is_superuser=True, is_active=False)
+    assert identify(user) == Identity(None, "guest", None)
+
+
+def test_the_role_resolver_is_a_setting(db: Any, staff_user: Any,
+                                        realtime_settings: Any) -> None:
+    realtime_settings(ROLE_RESOLVER=lambda user, profile: "manager")
+    assert identify(staff_user).role == "manager"
