@@ -17,3 +17,18 @@ def test_protocol_doc_role_matrix_matches_the_catalogue():
     assert header == [ns.name for ns in CATALOGUE]
     for role in ROLES:
         assert documented[role] == [ns.access(role).value for ns in CATALOGUE], role
+
+
+def test_operations_doc_lists_every_realtime_setting_with_its_env_var():
+    from django.conf import settings
+
+    from realtime.conf import DEFAULTS
+
+    text = (DOCS / "operations.md").read_text()
+    table = text.split("<!-- settings:start -->")[1].split("<!-- settings:end -->")[0]
+    rows = {cells[1].strip().strip("`"): cells[2].strip().strip("`")
+            for cells in (line.split("|") for line in table.strip().splitlines()[2:])}
+    assert set(rows) == set(DEFAULTS)
+    env_of = {key: name for name, (key, _) in settings.REALTIME_ENV.items()}
+    for key in DEFAULTS:
+        assert rows[key] == env_of.get(key, "—"), key
