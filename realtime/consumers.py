@@ -213,6 +213,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if replayed and message["id"] in replayed:
                 return
         await self.base_send({"type": "websocket.send", "text": message["text"]})
+        stats.record_delivery(message)
 
     async def rt_control(self, message: dict[str, Any]) -> None:
         """A session ended or a role may have changed: close or keep the socket."""

@@ -83,6 +83,8 @@ def event_message(event: Event) -> dict[str, Any]:
         "id": event.pk,
         "ns": event.namespace,
         "targeted": event.is_targeted,
+        # Commit-to-send latency is measured from here (epoch seconds).
+        "at": event.created_at.timestamp(),
         "text": event_frame(event.pk, event.type, event.namespace, event.created_at,
                             event.payload),
     }

@@ -36,6 +36,11 @@ def connection_closed(role: str, code: int | None) -> None:
         counters[f"disconnects.{code}"] += 1
 
 
+def record_delivery(message: dict[str, Any]) -> None:
+    """One event frame handed to a socket; called on the fan-out path, so kept cheap."""
+    counters["deliveries"] += 1
+
+
 def open_connections() -> int:
     return sum(connections.values())
 
