@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from realtime import presence
 from realtime.auth import make_token, websocket_stack
 from realtime.routing import websocket_urlpatterns
 
@@ -59,10 +58,10 @@ def realtime_settings(settings: Any) -> Callable[..., None]:
 
 @pytest.fixture(autouse=True)
 def fresh_process_state() -> None:
-    """Each test gets its own in-memory layer (its queues belong to one event loop),
-    no customers counted online by an earlier test, and no token throttle history."""
+    """Each test gets its own in-memory layer (its queues belong to one event loop)
+    and no token throttle history. Presence and connection counts need no reset:
+    the ``connect`` fixture closes every socket it opened."""
     channel_layers.backends = {}
-    presence._sockets.clear()
     cache.clear()
 
 
@@ -123,6 +122,12 @@ class Socket:
         reply = await self.request("ping", {"ts": marker})
         assert reply == {"type": "pong", "data": {"ts": marker}}, reply
 
+    async def expect_close(self, timeout: float = TIMEOUT) -> Any:
+        """The server closes the socket next; returns the close code."""
+        output = await self.communicator.receive_output(timeout)
+        assert output["type"] == "websocket.close", output
+        return output.get("code")
+
     async def assert_nothing(self) -> None:
         assert await self.communicator.receive_nothing(timeout=QUIET), "unexpected frame"
 
@@ -158,7 +163,8 @@ def handshake() -> Callable[..., Any]:
 
 @pytest.fixture
 async def connect() -> AsyncIterator[Callable[..., Any]]:
-    """``await connect(path="/api/ws", cookie=None, origin=None, token=None)`` → Socket.
+    """``await connect(path="/api/ws", cookie=None, origin=None, token=None,
+    client=None)`` → Socket (``client``: the peer's (ip, port) in the scope).
 
     The socket has read its ``connected`` frame (``socket.hello``); with ``token`` it
     has also sent ``auth`` and read ``authenticated``. Every socket is closed at the end.
@@ -166,8 +172,11 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
     sockets: list[Socket] = []
 
     async def open_socket(path: str = "/api/ws", *, cookie: str | None = None,
-                          origin: str | None = None, token: str | None = None) -> Socket:
+                          origin: str | None = None, token: str | None = None,
+                          client: tuple[str, int] | None = None) -> Socket:
         communicator = WebsocketCommunicator(APP, path, headers=_headers(cookie, origin))
+        if client is not None:
+            communicator.scope["client"] = client
         connected, code = await communicator.connect(timeout=TIMEOUT)
         assert connected, f"handshake refused with {code}"
         socket = Socket(communicator)

@@ -63,7 +63,7 @@ async def frames_until(socket: Any, frame_type: str) -> list[dict[str, Any]]:
 
 
 async def test_connected_frame_for_a_guest(connect: Any, realtime_settings: Any) -> None:
-    realtime_settings(PING_INTERVAL=1234, PONG_TIMEOUT=567)
+    realtime_settings(PING_INTERVAL=45_000, PONG_TIMEOUT=7_000)
     socket = await connect()
     assert set(socket.hello) == {"type", "data"}
     data = socket.hello["data"]
@@ -72,7 +72,7 @@ async def test_connected_frame_for_a_guest(connect: Any, realtime_settings: Any)
     assert data["role"] == "guest"
     assert data["userId"] is None
     assert data["namespaces"] == ["products"]
-    assert data["heartbeat"] == {"interval": 1234, "timeout": 567}
+    assert data["heartbeat"] == {"interval": 45_000, "timeout": 7_000}
     assert data["protocol"] == 1
     assert isinstance(data["connectionId"], str) and data["connectionId"]
     other = await connect()
