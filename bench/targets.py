@@ -1,0 +1,446 @@
+"""What the benchmark runs against: the project per mode, the yardsticks, and /proc.
+
+Every server listens on 127.0.0.1 only and runs with the open-files limit raised to
+the hard limit (``preexec_fn``), so 10,000 sockets fit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+PYTHON = sys.executable
+PASSWORD = "bench-secret-pass"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# The server's own limits, opened up for one load client on one IP; everything else
+# (rate limit, payload, heartbeat 30 s) stays at the defaults.
+SERVER_ENV = {
+    "WS_MAX_CONNECTIONS": "50000",
+    "WS_MAX_CONNECTIONS_PER_IP": "1000000",
+    "WS_TOKEN_TTL": "7200",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def raise_nofile() -> None:
+    """``preexec_fn``: the soft open-files limit up to the hard one."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
+            last = exc
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out waiting for {what}: {last!r}")
+
+
+def http_get(url: str, timeout: float = 5, headers: dict[str, str] | None = None) -> bytes:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
+# /proc
+
+
+@dataclass
+class ProcSample:
+    cpu: float  # seconds, user + system, all threads
+    rss: int  # bytes
+
+
+def proc_sample(pid: int) -> ProcSample:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        cpu = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        rss = 0
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) * 1024
+        return ProcSample(cpu, rss)
+    except (FileNotFoundError, ProcessLookupError):
+        return ProcSample(0.0, 0)
+
+
+def sample(pids: list[int]) -> ProcSample:
+    samples = [proc_sample(pid) for pid in pids]
+    return ProcSample(sum(s.cpu for s in samples), sum(s.rss for s in samples))
+
+
+def spawn(args: list[str], log: Path, env: dict[str, str] | None = None,
+          cwd: Path = ROOT) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, preexec_fn=raise_nofile)
+
+
+def stop(process: subprocess.Popen | None, timeout: float = 10) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+# Redis
+
+
+@dataclass
+class Redis:
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @classmethod
+    def start(cls, workdir: Path) -> Redis:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
+        port = free_port()
+        process = spawn([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                         "--appendonly", "no", "--dir", str(workdir), "--maxclients", "10000"],
+                        workdir / f"redis-{port}.log")
+        redis = cls(port, process)
+        wait_for(lambda: redis.info("server"), what=f"redis-server on {port}")
+        return redis
+
+    def info(self, section: str) -> dict[str, Any]:
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_timeout=5)
+        try:
+            return client.info(section)
+        finally:
+            client.close()
+
+    def ip_counter_members(self) -> int:
+        """Members of the per-IP connection counters (realtime.limits) left in Redis."""
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_timeout=5)
+        try:
+            return sum(client.zcard(key) for key in client.scan_iter("rt:ip:*", _type="zset"))
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+# The project
+
+
+@dataclass
+class Project:
+    workdir: Path
+    env: dict[str, str]
+
+    @classmethod
+    def create(cls, workdir: Path) -> Project:
+        workdir.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("DJANGO_", "REDIS_", "WS_", "DATABASE_"))}
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "omni_sales.settings",
+            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+            "SECRET_KEY": "bench-" + workdir.name,
+            "OMNI_VAR_DIR": str(workdir / "var"),
+            "DEMO_PASSWORD": PASSWORD,
+            "PYTHONUNBUFFERED": "1",
+            **SERVER_ENV,
+        })
+        project = cls(workdir, env)
+        for args in (["migrate", "--noinput"], ["seed_demo"]):
+            result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env,
+                                    capture_output=True, text=True, timeout=300)
+            if result.returncode != 0:
+                raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return project
+
+    def mode_env(self, redis: Redis | None) -> dict[str, str]:
+        env = dict(self.env)
+        if redis is not None:
+            env["REDIS_URL"] = redis.url
+        return env
+
+
+class LineProcess:
+    """A child speaking JSON lines on stdin/stdout (load workers, the saver)."""
+
+    def __init__(self, process: asyncio.subprocess.Process, name: str) -> None:
+        self.process = process
+        self.name = name
+
+    @classmethod
+    async def start(cls, args: list[str], name: str, log: Path,
+                    env: dict[str, str] | None = None) -> LineProcess:
+        with log.open("ab") as err:
+            process = await asyncio.create_subprocess_exec(
+                *args, cwd=ROOT, env=env, stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=err, limit=2**27,
+                preexec_fn=raise_nofile)
+        return cls(process, name)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    async def send(self, obj: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(obj) + "\n").encode())
+        await self.process.stdin.drain()
+
+    async def receive(self, wait_s: float) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + wait_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{self.name}: no answer in {wait_s:.0f} s")
+            line = await asyncio.wait_for(self.process.stdout.readline(), remaining)
+            if not line:
+                raise RuntimeError(f"{self.name} exited (code {self.process.returncode})")
+            try:
+                return json.loads(line)
+            except ValueError:
+                continue  # not ours (a stray print); keep reading
+
+    async def call(self, obj: dict[str, Any], wait_s: float) -> dict[str, Any]:
+        await self.send(obj)
+        return await self.receive(wait_s)
+
+    async def close(self) -> None:
+        if self.process.returncode is None:
+            try:
+                await self.send({"cmd": "exit"})
+                await asyncio.wait_for(self.process.wait(), 10)
+            except (TimeoutError, BrokenPipeError, ConnectionResetError):
+                self.process.kill()
+                await self.process.wait()
+
+
+# Targets: something that serves sockets and can be made to emit K events.
+
+
+@dataclass
+class Target:
+    """One server set-up under test. ``start`` / ``stop`` per scenario."""
+
+    name: str
+    kind: str  # "project" or "yardstick"
+    proto: str = "rt"
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+    redis: Redis | None = None
+
+    @property
+    def urls(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def server_pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    def start(self, workdir: Path) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        for process in self.processes:
+            stop(process)
+        self.processes = []
+        self.ports = []
+
+    def check_alive(self) -> None:
+        for process in self.processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"{self.name}: server pid {process.pid} exited "
+                                   f"with {process.returncode}")
+
+    def open_connections(self) -> int | None:
+        return None
+
+    async def trigger(self, count: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        self.stop()
+
+
+class ProjectTarget(Target):
+    """Daphne (``python -m realtime.server``) × ``servers``, in-memory layer or Redis."""
+
+    def __init__(self, name: str, project: Project, servers: int, use_redis: bool) -> None:
+        super().__init__(name=name, kind="project")
+        self.project = project
+        self.servers = servers
+        self.use_redis = use_redis
+        self.saver: LineProcess | None = None
+        self.workdir: Path | None = None
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"ws://127.0.0.1:{port}/api/ws" for port in self.ports]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.project.mode_env(self.redis)
+
+    def start(self, workdir: Path) -> None:
+        self.workdir = workdir
+        if self.use_redis and self.redis is None:
+            self.redis = Redis.start(workdir)
+        for _ in range(self.servers):
+            port = free_port()
+            process = spawn([PYTHON, "-m", "realtime.server", "-b", "127.0.0.1", "-p", str(port),
+                             "omni_sales.asgi:application"], workdir / f"daphne-{port}.log",
+                            env=self.env)
+            self.processes.append(process)
+            self.ports.append(port)
+        for port, process in zip(self.ports, self.processes, strict=True):
+            def ready(port: int = port, process: subprocess.Popen = process) -> bool:
+                if process.poll() is not None:
+                    raise RuntimeError(f"Daphne exited, see {workdir}/daphne-{port}.log")
+                return bool(http_get(f"http://127.0.0.1:{port}/api/ws", timeout=1))
+            wait_for(ready, what=f"Daphne on {port}")
+
+    async def ensure_saver(self) -> LineProcess:
+        if self.saver is None:
+            assert self.workdir is not None
+            self.saver = await LineProcess.start([PYTHON, "-m", "bench.saver"], "saver",
+                                                 self.workdir / "saver.log", env=self.env)
+        return self.saver
+
+    async def make_users(self, count: int) -> list[str]:
+        saver = await self.ensure_saver()
+        answer = await saver.call({"cmd": "users", "count": count, "password": PASSWORD}, 120)
+        return answer["usernames"]
+
+    def fetch_tokens(self, usernames: list[str]) -> list[str]:
+        """``POST /api/ws/token`` with HTTP Basic, one per user (the throttle is per user)."""
+        tokens = []
+        for username in usernames:
+            request = urllib.request.Request(f"http://127.0.0.1:{self.ports[0]}/api/ws/token",
+                                             method="POST", data=b"",
+                                             headers=basic(username, PASSWORD))
+            with urllib.request.urlopen(request, timeout=30) as response:
+                tokens.append(json.loads(response.read())["token"])
+        return tokens
+
+    async def trigger(self, count: int) -> dict[str, Any]:
+        saver = await self.ensure_saver()
+        answer = await saver.call({"cmd": "save", "count": count}, 600)
+        return {"t0": answer["t0"], "t1": answer["t1"]}
+
+    def open_connections(self) -> int | None:
+        total = 0
+        for port in self.ports:
+            body = http_get(f"http://127.0.0.1:{port}/api/ws/stats",
+                            headers=basic("admin", PASSWORD))
+            total += json.loads(body)["connections"]["total"]
+        return total
+
+    async def close(self) -> None:
+        if self.saver is not None:
+            await self.saver.close()
+            self.saver = None
+        self.stop()
+        if self.redis is not None:
+            self.redis.stop()
+            self.redis = None
+
+
+class YardstickTarget(Target):
+    """``websockets.broadcast`` (Python) or socket.io (Node) doing the same job minimally."""
+
+    def __init__(self, name: str, flavour: str) -> None:
+        super().__init__(name=name, kind="yardstick", proto="sio" if flavour == "socketio" else "rt")
+        self.flavour = flavour
+
+    @property
+    def urls(self) -> list[str]:
+        if self.flavour == "socketio":
+            return [f"http://127.0.0.1:{port}" for port in self.ports]
+        return [f"ws://127.0.0.1:{port}/api/ws" for port in self.ports]
+
+    def start(self, workdir: Path) -> None:
+        port = free_port()
+        if self.flavour == "socketio":
+            args = [node_binary(), str(BENCH / "yardstick_socketio.js"), str(port)]
+        else:
+            args = [PYTHON, "-m", "bench.yardstick_websockets", "--port", str(port)]
+        process = spawn(args, workdir / f"{self.flavour}-{port}.log")
+        self.processes = [process]
+        self.ports = [port]
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited, see {workdir}")
+            return bool(http_get(f"http://127.0.0.1:{port}/health", timeout=1))
+        wait_for(ready, what=f"{self.name} on {port}")
+
+    async def trigger(self, count: int) -> dict[str, Any]:
+        t0 = time.time() * 1000
+        await asyncio.to_thread(http_get, f"http://127.0.0.1:{self.ports[0]}/trigger?k={count}")
+        return {"t0": t0, "t1": time.time() * 1000}
+
+    def open_connections(self) -> int | None:
+        return int(http_get(f"http://127.0.0.1:{self.ports[0]}/stats").strip())
+
+
+def node_binary() -> str:
+    binary = shutil.which("node")
+    if binary is None:
+        raise RuntimeError("node is not installed (Debian: apt-get install nodejs npm)")
+    return binary
+
+
+def ensure_node_modules() -> None:
+    """``npm ci`` in bench/ (ws, socket.io, socket.io-client from package-lock.json)."""
+    if (BENCH / "node_modules" / "ws").exists() and (BENCH / "node_modules" / "socket.io").exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed (Debian: apt-get install npm)")
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=BENCH, check=True,
+                   timeout=600)
