@@ -438,6 +438,15 @@ def versions() -> dict[str, str]:
             with contextlib.suppress(Exception):
                 out[binary] = subprocess.run([path, *args], capture_output=True, text=True,
                                              timeout=10).stdout.strip()
+    with contextlib.suppress(Exception):
+        root = BENCH.parent
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "realtime", "omni_sales",
+                                "orders", "inventory"], cwd=root, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+        if head:
+            out["project"] = head + (" + uncommitted changes" if dirty else "")
     for package in ("ws", "socket.io", "socket.io-client"):
         manifest = BENCH / "node_modules" / package / "package.json"
         if manifest.exists():

@@ -1,0 +1,54 @@
+"""The benchmark's machinery, run tiny: every socket gets every event, every field is there.
+
+No timing is asserted: figures on a shared CI machine mean nothing. The numbers are
+bench/run.py's business (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.run import Options, run
+
+pytestmark = pytest.mark.e2e
+
+BURST_FIELDS = {
+    "scenario", "target", "kind", "sockets", "events", "connect_s", "connect_failed",
+    "connect_auth_p50_ms", "connect_auth_p99_ms", "auth_p50_ms", "auth_p99_ms", "auth_samples",
+    "delivered", "expected", "delivered_ratio", "dupes", "deliveries_per_s", "span_s",
+    "first_event_p50_ms", "first_event_p99_ms", "latency_p50_ms", "latency_p99_ms",
+    "server_cpu_s", "server_connect_cpu_s", "server_rss_mb", "rss_per_socket_kb",
+    "client_cpu_s", "client_cpu_pct", "client_workers", "timed_out",
+}
+MEASURED = {"connect_s", "auth_p50_ms", "auth_p99_ms", "deliveries_per_s", "latency_p50_ms",
+            "latency_p99_ms", "first_event_p50_ms", "first_event_p99_ms", "server_cpu_s",
+            "rss_per_socket_kb", "client_cpu_s"}
+
+
+def test_tiny_burst_embedded_and_websockets_yardstick(tmp_path: Path) -> None:
+    report = run(Options(
+        scenarios=["burst"], modes=["embedded", "websockets"], sizes=[200], events=20,
+        client="python", workers=2, users=2, burst_timeout=60, write=False, chart=False,
+        workdir=tmp_path, verbose=False))
+
+    results = {r["target"]: r for r in report["results"]}
+    assert set(results) == {"embedded", "websockets"}, report["results"]
+    for target, result in results.items():
+        assert "error" not in result, result
+        assert BURST_FIELDS <= set(result), (target, BURST_FIELDS - set(result))
+        assert result["connect_failed"] == 0, result["connect_errors"]
+        assert result["expected"] == 200 * 20
+        assert result["delivered"] == result["expected"], (target, result["delivered"])
+        assert result["dupes"] == 0
+        assert not result["timed_out"]
+        assert result["auth_samples"] > 0
+        for key in MEASURED:
+            assert isinstance(result[key], (int, float)), (target, key, result[key])
+
+    ratios = results["embedded"]["vs"]["websockets"]
+    assert {"deliveries_per_s", "latency_p99_ms", "connect_s", "server_cpu_s"} <= set(ratios)
+    assert report["machine"]["nproc"] and report["versions"]["Django"]
+    assert "| embedded | 200 | 20 |" in report["markdown"]
+    assert "| websockets | 200 | 20 |" in report["markdown"]
