@@ -176,6 +176,7 @@ REALTIME_ENV = {
     "WS_SHUTDOWN_GRACE": ("SHUTDOWN_GRACE", float),
     "WS_EVENT_RETENTION_DAYS": ("EVENT_RETENTION_DAYS", float),
     "WS_BRIDGE_POLL_INTERVAL": ("BRIDGE_POLL_INTERVAL", float),
+    "WS_PRESENCE_TTL": ("PRESENCE_TTL", float),
 }
 REALTIME = {"PROFILE_RESOLVER": "orders.realtime.customer_profile"}
 REALTIME.update({key: read(os.environ[name]) for name, (key, read) in REALTIME_ENV.items()

@@ -9,6 +9,16 @@ from django.core.checks import Error, Tags, Warning, register
 
 from .conf import DEFAULTS, ImproperlyConfiguredRealtime, get_config
 
+# Numeric settings and the type each must be (ints are accepted where floats are).
+POSITIVE: dict[str, type | tuple[type, ...]] = {
+    "MAX_CONNECTIONS": int, "MAX_CONNECTIONS_PER_IP": int, "RATE_LIMIT": int,
+    "RATE_LIMIT_BURST": int, "RATE_LIMIT_CLOSE_AFTER": int, "MAX_PAYLOAD": int,
+    "MAX_OUTBOUND_BUFFER": int, "PING_INTERVAL": int, "PONG_TIMEOUT": int, "TOKEN_TTL": int,
+    "MAX_REPLAY": int, "EVENT_RETENTION_DAYS": (int, float), "BRIDGE_POLL_INTERVAL": (int, float),
+    "SHUTDOWN_GRACE": (int, float), "PRESENCE_TTL": (int, float),
+}
+OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER"}
+
 
 @register(Tags.compatibility)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
@@ -17,12 +27,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
     except (ImproperlyConfiguredRealtime, ImportError) as exc:
         return [Error(str(exc), id="realtime.E001")]
     problems = []
-    for key in ("MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_IP", "RATE_LIMIT", "MAX_PAYLOAD",
-                "PING_INTERVAL", "PONG_TIMEOUT", "TOKEN_TTL"):
-        if not isinstance(config[key], int) or config[key] <= 0:
-            problems.append(Error(f"REALTIME[{key!r}] must be a positive integer, "
-                                  f"got {config[key]!r} (default {DEFAULTS[key]!r})",
+    for key, kind in POSITIVE.items():
+        value = config[key]
+        if value is None and key in OPTIONAL:
+            continue
+        if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+            problems.append(Error(f"REALTIME[{key!r}] must be a positive number, "
+                                  f"got {value!r} (default {DEFAULTS[key]!r})",
                                   id="realtime.E002"))
+    if problems:
+        return problems
+    if config["PRESENCE_TTL"] * 1000 <= config["PING_INTERVAL"]:
+        problems.append(Error(
+            "REALTIME['PRESENCE_TTL'] (seconds) must outlast PING_INTERVAL (ms): entries are "
+            "refreshed once per heartbeat sweep", id="realtime.E003"))
     return problems
 
 

@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     # mode's bridge); None decides from the channel layer: on unless it is Redis.
     "EVENT_LOG_BRIDGE": None,
     "BRIDGE_POLL_INTERVAL": 0.2,
+    # Seconds a socket's entry in the shared per-IP and presence sets outlives its
+    # process; refreshed every heartbeat sweep, so it must exceed PING_INTERVAL.
+    "PRESENCE_TTL": 90.0,
     # Prefix of every channel-layer group this app uses.
     "GROUP_PREFIX": "rt",
 }

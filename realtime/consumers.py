@@ -24,7 +24,7 @@ from .auth import user_for_token
 from .conf import setting
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
 from .groups import everyone_group, role_group, subscription_group, user_group
-from .limits import ip_counter, new_bucket, registry
+from .limits import new_bucket, registry
 from .models import Event
 from .protocol import (
     PROTOCOL_VERSION,
@@ -42,6 +42,7 @@ from .publish import EVENT_MESSAGE_TYPE, emit
 from .retention import pruned_through
 from .roles import Identity, identify
 from .sessions import SESSION_ENDED, session_fingerprint
+from .shared import ip_sockets
 
 logger = logging.getLogger("realtime.consumers")
 
@@ -122,6 +123,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.session = session_fingerprint(getattr(session, "session_key", None))
         await self.set_identity(await _identify(self.scope.get("user")))
         stats.connection_opened(self.identity.role)
+        self.counted = True
         logger.info("connect conn=%s user=%s role=%s ip=%s", self.connection_id,
                     self.identity.user_id, self.identity.role, self.client_ip)
         await self.send_frame("connected", {
@@ -139,9 +141,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         """Connection caps: over the process's or the IP's, close with 1013 (counted)."""
         if len(registry) >= setting("MAX_CONNECTIONS"):
             return await self.refuse("max_connections")
-        count = await ip_counter.acquire(self.client_ip, self.connection_id)
+        count = await ip_sockets.add(self.client_ip, self.connection_id)
         if count > setting("MAX_CONNECTIONS_PER_IP"):
-            await ip_counter.release(self.client_ip, self.connection_id)
+            await ip_sockets.remove(self.client_ip, self.connection_id)
             return await self.refuse("max_connections_per_ip")
         return True
 
@@ -169,12 +171,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         self.cleaned = True
         registry.discard(self)
-        stats.connection_closed(self.identity.role, code)
         logger.info("disconnect conn=%s user=%s role=%s code=%s", self.connection_id,
                     self.identity.user_id, self.identity.role, code)
-        await ip_counter.release(self.client_ip, self.connection_id)
+        await ip_sockets.remove(self.client_ip, self.connection_id)
         await self.leave_all()
         await self.update_presence(self.identity, None)
+        # Last, so a closed socket shows in the stats only once it is fully gone.
+        stats.connection_closed(self.identity.role, code)
 
     async def terminate(self, code: int, reason: str = "") -> None:
         """Close from the server side and clean up now, without waiting for the peer."""
@@ -296,6 +299,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             else:
                 self.subscriptions[namespace] = new_group
                 await self.channel_layer.group_add(new_group, self.channel_name)
+        if self.accepted and getattr(self, "counted", False) and previous.role != identity.role:
+            stats.connection_moved(previous.role, identity.role)
         await self.update_presence(previous, identity)
 
     async def update_presence(self, previous: Identity | None, current: Identity | None) -> None:
@@ -303,10 +308,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         new = current.profile if current and current.role == "customer" else None
         if old == new:
             return
-        if old is not None and presence.leave(old):
-            await _emit("customer:offline", {"customerId": old.id, "customerName": old.name})
-        if new is not None and presence.join(new):
-            await _emit("customer:online", {"customerId": new.id, "customerName": new.name})
+        if old is not None:
+            await presence.leave(old, self.connection_id)
+        if new is not None:
+            await presence.join(new, self.connection_id)
 
     def group_for(self, namespace: str) -> str | None:
         access = NAMESPACES[namespace].access(self.identity.role)

@@ -1,8 +1,7 @@
 """Limits that keep one client from hurting the others.
 
-Rate limit (a token bucket per socket), connection caps (per process and per
-client IP, the latter shared through Redis when it is configured), and the
-heartbeat: one sweeper task per process pings every socket and closes those
+Rate limit (a token bucket per socket), the registry of this process's sockets
+for the connection cap, and the heartbeat: one sweeper task per process pings every socket and closes those
 that did not answer, instead of one timer per socket.
 """
 
@@ -11,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.conf import settings
-
+from . import presence
 from .conf import setting
 from .protocol import CloseCode
+from .shared import customer_sockets, ip_sockets
 
 if TYPE_CHECKING:
     from .consumers import RealtimeConsumer
@@ -78,7 +76,6 @@ class Registry:
 
     def __init__(self) -> None:
         self.sockets: set[RealtimeConsumer] = set()
-        self.per_ip: Counter[str] = Counter()
         self._sweeper: asyncio.Task | None = None
 
     def __len__(self) -> int:
@@ -86,15 +83,10 @@ class Registry:
 
     def add(self, consumer: RealtimeConsumer) -> None:
         self.sockets.add(consumer)
-        self.per_ip[consumer.client_ip] += 1
         self.ensure_sweeper()
 
     def discard(self, consumer: RealtimeConsumer) -> None:
-        if consumer in self.sockets:
-            self.sockets.discard(consumer)
-            self.per_ip[consumer.client_ip] -= 1
-            if self.per_ip[consumer.client_ip] <= 0:
-                del self.per_ip[consumer.client_ip]
+        self.sockets.discard(consumer)
 
     def ensure_sweeper(self) -> None:
         loop = asyncio.get_running_loop()
@@ -102,7 +94,11 @@ class Registry:
             self._sweeper = loop.create_task(self.sweep_forever(), name="realtime-heartbeat")
 
     async def sweep_forever(self) -> None:
-        """Ping every socket each interval; close those that gave no pong within the timeout."""
+        """Ping every socket each interval; close those that gave no pong within the timeout.
+
+        The same sweep keeps this process's entries in the shared sets alive and
+        announces offline the customers of processes that died.
+        """
         while True:
             interval = setting("PING_INTERVAL") / 1000
             timeout = setting("PONG_TIMEOUT") / 1000
@@ -110,7 +106,9 @@ class Registry:
             pinged = list(self.sockets)
             for consumer in pinged:
                 await consumer.send_ping()
-            await ip_counter.refresh(pinged)
+            await ip_sockets.refresh()
+            await customer_sockets.refresh()
+            await presence.reap()
             await asyncio.sleep(timeout)
             for consumer in pinged:
                 if consumer.awaiting_pong and consumer in self.sockets:
@@ -118,84 +116,3 @@ class Registry:
 
 
 registry = Registry()
-
-
-class IpCounter:
-    """Sockets per client IP across every server process.
-
-    With Redis each IP is a sorted set of connection ids scored by an expiry
-    that the owning process refreshes, so a process that dies drops out by
-    itself; without Redis the count is this process's own.
-    """
-
-    def __init__(self) -> None:
-        self._clients: dict[asyncio.AbstractEventLoop, Any] = {}
-
-    def _redis(self) -> Any:
-        url = getattr(settings, "REDIS_URL", "")
-        if not url:
-            return None
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            import redis.asyncio as aioredis
-
-            client = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-            self._clients[loop] = client
-        return client
-
-    @property
-    def ttl(self) -> int:
-        """Long enough to outlive a few heartbeat sweeps, which refresh it."""
-        return max(60, 3 * setting("PING_INTERVAL") // 1000)
-
-    def _key(self, ip: str) -> str:
-        return f"{setting('GROUP_PREFIX')}:ip:{ip}"
-
-    async def acquire(self, ip: str, connection_id: str) -> int:
-        """Count a socket; returns how many this IP now has (this one included)."""
-        client = self._redis()
-        if client is None:
-            return registry.per_ip[ip] + 1
-        now = time.time()
-        key = self._key(ip)
-        try:
-            async with client.pipeline(transaction=True) as pipe:
-                pipe.zremrangebyscore(key, 0, now)
-                pipe.zadd(key, {connection_id: now + self.ttl})
-                pipe.expire(key, self.ttl)
-                pipe.zcard(key)
-                *_, count = await pipe.execute()
-            return int(count)
-        except Exception:
-            logger.warning("per-IP count unavailable in Redis; counting this process only",
-                           exc_info=True)
-            return registry.per_ip[ip] + 1
-
-    async def release(self, ip: str, connection_id: str) -> None:
-        client = self._redis()
-        if client is None:
-            return
-        try:
-            await client.zrem(self._key(ip), connection_id)
-        except Exception:
-            logger.warning("per-IP release failed in Redis", exc_info=True)
-
-    async def refresh(self, sockets: list[RealtimeConsumer]) -> None:
-        """Push the expiry of this process's sockets forward (called by the sweeper)."""
-        client = self._redis()
-        if client is None or not sockets:
-            return
-        expires = time.time() + self.ttl
-        try:
-            async with client.pipeline(transaction=False) as pipe:
-                for consumer in sockets:
-                    key = self._key(consumer.client_ip)
-                    pipe.zadd(key, {consumer.connection_id: expires}, xx=True)
-                    pipe.expire(key, self.ttl)
-                await pipe.execute()
-        except Exception:
-            logger.warning("per-IP refresh failed in Redis", exc_info=True)
-
-
-ip_counter = IpCounter()

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
+from .events import NAMESPACES, Access
 from .roles import identify
 
 
@@ -16,3 +17,17 @@ class IsRealtimeAdmin(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return identify(request.user).role == "admin"
+
+
+class SeesNamespace(BasePermission):
+    """Roles whose access to a namespace is not "no" (the catalogue decides)."""
+
+    namespace = ""
+
+    @classmethod
+    def of(cls, namespace: str) -> type[SeesNamespace]:
+        return type(f"Sees{namespace.title()}", (cls,), {"namespace": namespace})
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        role = identify(request.user).role
+        return NAMESPACES[self.namespace].access(role) is not Access.NONE

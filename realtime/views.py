@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from . import stats
+from . import presence, stats
 from .auth import make_token
 from .conf import setting
 from .events import describe, namespaces_for
-from .permissions import IsRealtimeAdmin
+from .permissions import IsRealtimeAdmin, SeesNamespace
 from .protocol import CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION
 from .roles import identify
 
@@ -75,6 +76,16 @@ class StatsView(APIView):
     def get(self, request: Request) -> Response:
         process = stats.snapshot()
         return Response({"connections": process["connections"], "processes": [process]})
+
+
+class PresenceView(APIView):
+    """``GET /api/ws/presence``: customers online now, for roles that see the customers namespace."""
+
+    permission_classes = [IsAuthenticated, SeesNamespace.of("customers")]
+
+    def get(self, request: Request) -> Response:
+        online = async_to_sync(presence.online_customers)()
+        return Response({"online": len(online), "customerIds": online})
 
 
 class TokenRateThrottle(UserRateThrottle):

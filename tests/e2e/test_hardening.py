@@ -19,7 +19,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, session_cookie, wait_for
+from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, session_cookie, until
 from tests.support.wsclient import WS, fetch_token
 
 pytestmark = pytest.mark.e2e
@@ -85,7 +85,7 @@ async def test_process_connection_cap_closes_with_1013_and_counts(start_server):
     assert await over.wait_closed() == 1013
     assert stats(server)["processes"][0]["counters"]["refused.max_connections"] == 1
     await sockets.pop().close()
-    wait_for(lambda: stats(server)["connections"]["total"] == 2, what="a slot freed")
+    await until(lambda: stats(server)["connections"]["total"] == 2, what="a slot freed")
     sockets.append(await WS.open(f"{server.ws}/api/ws"))
     await sockets[-1].roundtrip()
     for ws in sockets:
@@ -103,7 +103,7 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
     assert await third.wait_closed() == 1013
     await a.close()
     # The freed slot is usable from the other process.
-    wait_for(lambda: stats(first)["connections"]["total"] == 0, what="socket a gone")
+    await until(lambda: stats(first)["connections"]["total"] == 0, what="socket a gone")
     c = await WS.open(f"{second.ws}/api/ws")
     await c.roundtrip()
     await b.close()
@@ -162,7 +162,7 @@ async def test_heartbeat_closes_silent_sockets_with_4000_and_keeps_answering_one
     for _ in range(3):
         await lively.expect("ping", timeout=5)  # answered by the client, as a real one does
     await lively.roundtrip()
-    wait_for(lambda: stats(server)["connections"]["total"] == 1, what="stale socket dropped")
+    await until(lambda: stats(server)["connections"]["total"] == 1, what="stale socket dropped")
     counters = stats(server)["processes"][0]["counters"]
     assert counters["disconnects.4000"] == 1
     await lively.close()
@@ -192,7 +192,7 @@ for n in range({count}):
     for n in range(count):
         note = await reader.expect("system:notification", timeout=30)
         assert note["data"]["title"] == str(n)
-    wait_for(lambda: stats(server)["processes"][0]["counters"].get("dropped.slow_reader") == 1,
+    await until(lambda: stats(server)["processes"][0]["counters"].get("dropped.slow_reader") == 1,
              what="slow reader dropped")
     rss_after = rss_kib(server.process.pid)
     print(f"RSS with a slow reader and {count * size // 1024} KiB sent: "

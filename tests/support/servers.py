@@ -44,6 +44,22 @@ def wait_for(condition: Callable[[], Any], timeout: float = 15.0, interval: floa
     raise TimeoutError(f"timed out waiting for {what}: {last_error!r}")
 
 
+async def until(condition: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05,
+                what: str = "condition") -> Any:
+    """``wait_for`` for async tests: the event loop (and its sockets' heartbeats) keeps running."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = await asyncio.to_thread(condition)
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
+            last_error = exc
+        await asyncio.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what}: {last_error!r}")
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)

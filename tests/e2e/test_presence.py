@@ -1,0 +1,130 @@
+"""Presence across tabs and processes: customer:online once, customer:offline once,
+and self-healing when a process dies."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import signal
+import urllib.request
+import uuid
+
+import pytest
+
+from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, until
+from tests.support.wsclient import WS, fetch_token
+
+pytestmark = pytest.mark.e2e
+
+
+def _get(server: DaphneServer, path: str, username: str = "admin") -> dict:
+    credentials = base64.b64encode(f"{username}:{DEMO_PASSWORD}".encode()).decode()
+    request = urllib.request.Request(f"{server.http}{path}",
+                                     headers={"Authorization": f"Basic {credentials}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def open_sockets(server: DaphneServer) -> int:
+    return _get(server, "/api/ws/stats")["connections"]["total"]
+
+
+def online(server: DaphneServer) -> int:
+    return _get(server, "/api/ws/presence", "staff")["online"]
+
+
+async def aonline(server: DaphneServer) -> int:
+    """``online`` off the event loop: the sockets keep answering heartbeats meanwhile."""
+    return await asyncio.to_thread(online, server)
+
+
+async def _customer(project: Project) -> tuple[str, str]:
+    name = f"shopper-{uuid.uuid4().hex[:6]}"
+    await project.ashell(f"""
+from django.contrib.auth import get_user_model
+from orders.models import Customer
+user = get_user_model().objects.create_user({name!r}, password={DEMO_PASSWORD!r})
+Customer.objects.create(user=user, name={name!r}, email="p@example.com")
+""")
+    return name, name
+
+
+async def _watcher(server: DaphneServer) -> WS:
+    ws = await WS.open(f"{server.ws}/api/ws", token=fetch_token(server.http, "staff",
+                                                               DEMO_PASSWORD))
+    await ws.subscribe("customers")
+    return ws
+
+
+def _presence(ws: WS, name: str) -> list[str]:
+    return [f["type"] for f in ws.events("customer:o") if f["data"]["customerName"] == name]
+
+
+async def _sentinel(project: Project, ws: WS) -> None:
+    """Every event logged before this call has reached ``ws`` once this returns."""
+    marker = uuid.uuid4().hex
+    await project.ashell("from realtime.publish import emit\n"
+                         f"emit('system:notification', {{'title': {marker!r}}}, role='staff')")
+    await ws.expect(lambda f: f["type"] == "system:notification"
+                    and f["data"]["title"] == marker, timeout=10)
+
+
+async def test_two_tabs_count_once(deployment):
+    server, project = deployment.server, deployment.project
+    watcher = await _watcher(server)
+    username, name = await _customer(project)
+    base = open_sockets(server)
+    tabs = [await WS.open(f"{server.ws}/api/ws", token=fetch_token(server.http, username,
+                                                                  DEMO_PASSWORD))
+            for _ in range(2)]
+    await watcher.expect(lambda f: f["type"] == "customer:online"
+                         and f["data"]["customerName"] == name, timeout=10)
+    await until(lambda: open_sockets(server) == base + 2, what="both tabs counted")
+    await tabs[0].close()
+    await until(lambda: open_sockets(server) == base + 1, what="first tab gone")
+    await _sentinel(project, watcher)
+    assert _presence(watcher, name) == ["customer:online"]
+    await tabs[1].close()
+    await watcher.expect(lambda f: f["type"] == "customer:offline"
+                         and f["data"]["customerName"] == name, timeout=10)
+    assert _presence(watcher, name) == ["customer:online", "customer:offline"]
+    await watcher.close()
+
+
+@pytest.fixture
+def cluster(redis_server, tmp_path):
+    project = Project.create(tmp_path / "cluster", redis_url=redis_server.url)
+    env = {"WS_PING_INTERVAL": "1000", "WS_PONG_TIMEOUT": "800", "WS_PRESENCE_TTL": "3"}
+    servers = [DaphneServer.start(project, extra_env=env) for _ in range(2)]
+    yield project, servers
+    for server in servers:
+        server.stop()
+
+
+async def test_presence_across_two_processes_and_after_one_is_killed(cluster):
+    project, (first, second) = cluster
+    watcher = await _watcher(second)
+    username, name = await _customer(project)
+    token = await asyncio.to_thread(fetch_token, first.http, username, DEMO_PASSWORD)
+    on_first = await WS.open(f"{first.ws}/api/ws", token=token)
+    on_second = await WS.open(f"{second.ws}/api/ws", token=token)
+    await watcher.expect(lambda f: f["type"] == "customer:online"
+                         and f["data"]["customerName"] == name, timeout=10)
+    assert await aonline(first) == await aonline(second) >= 1
+    before = await aonline(second)
+    await on_second.close()
+    await until(lambda: open_sockets(second) == 1, what="socket on the second process gone")
+    await _sentinel(project, watcher)
+    assert _presence(watcher, name) == ["customer:online"]  # still open on the first
+    assert await aonline(second) == before
+
+    os.kill(first.process.pid, signal.SIGKILL)  # no goodbye: its entries must expire
+    first.process.wait(10)
+    await watcher.expect(lambda f: f["type"] == "customer:offline"
+                         and f["data"]["customerName"] == name, timeout=15)
+    await until(lambda: online(second) == before - 1, what="presence healed")
+    assert _presence(watcher, name) == ["customer:online", "customer:offline"]
+    await watcher.close()
+    await on_first.close()
