@@ -36,6 +36,15 @@ def connection_closed(role: str, code: int | None) -> None:
         counters[f"disconnects.{code}"] += 1
 
 
+def connection_moved(old_role: str, new_role: str) -> None:
+    """An open socket changed role (``auth``): count it under the new one."""
+    with _lock:
+        connections[old_role] -= 1
+        if connections[old_role] <= 0:
+            del connections[old_role]
+        connections[new_role] += 1
+
+
 def record_delivery(message: dict[str, Any]) -> None:
     """One event frame handed to a socket; called on the fan-out path, so kept cheap."""
     counters["deliveries"] += 1
