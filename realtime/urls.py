@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import metrics, views
+from . import views
 
 urlpatterns = [
     path("api/ws", views.DescribeView.as_view(), name="realtime-describe"),
@@ -8,5 +8,4 @@ urlpatterns = [
     path("api/ws/stats", views.StatsView.as_view(), name="realtime-stats"),
     path("api/ws/presence", views.PresenceView.as_view(), name="realtime-presence"),
     path("api/ws/token", views.TokenView.as_view(), name="realtime-token"),
-    path("metrics", metrics.MetricsView.as_view(), name="realtime-metrics"),
 ]
