@@ -56,6 +56,12 @@ DEFAULTS: dict[str, Any] = {
     "PRESENCE_TTL": 90.0,
     # Prefix of every channel-layer group this app uses.
     "GROUP_PREFIX": "rt",
+    # Seconds between a server process's stats snapshots in the shared store (Redis
+    # or the database); a snapshot older than five intervals is a dead process's.
+    "STATS_INTERVAL": 1.0,
+    # Who may read /metrics: "admin" (the admin role, by session or HTTP Basic) or
+    # a list of client IPs and networks allowed without credentials.
+    "METRICS_ACCESS": "admin",
 }
 
 _DOTTED = {"ROLE_RESOLVER", "PROFILE_RESOLVER"}

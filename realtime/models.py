@@ -48,3 +48,25 @@ class Watermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class ProcessStats(models.Model):
+    """The latest stats snapshot of one server process (the embedded mode's store).
+
+    Each process upserts its row every ``STATS_INTERVAL`` seconds; readers ignore
+    rows older than the stats TTL, so a process that died drops out by itself.
+    With Redis the snapshots live in expiring Redis keys instead.
+    """
+
+    origin = models.CharField(max_length=64, primary_key=True)
+    pid = models.IntegerField()
+    host = models.CharField(max_length=255)
+    updated_at = models.DateTimeField(db_index=True)
+    snapshot = models.JSONField()
+
+    class Meta:
+        verbose_name = "live stats"
+        verbose_name_plural = "live stats"
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"

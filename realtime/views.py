@@ -69,13 +69,16 @@ class InfoView(APIView):
 
 
 class StatsView(APIView):
-    """``GET /api/ws/stats``: connection and event figures; admin role only."""
+    """``GET /api/ws/stats``: connection and event figures of every live server process,
+    totalled (this process first in ``processes``); admin role only.
+
+    The JSON shape is documented in docs/operations.md, "Monitoring".
+    """
 
     permission_classes = [IsAuthenticated, IsRealtimeAdmin]
 
     def get(self, request: Request) -> Response:
-        process = stats.snapshot()
-        return Response({"connections": process["connections"], "processes": [process]})
+        return Response(stats.cluster())
 
 
 class PresenceView(APIView):
