@@ -41,6 +41,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
         problems.append(Error(
             "REALTIME['PRESENCE_TTL'] (seconds) must outlast PING_INTERVAL (ms): entries are "
             "refreshed once per heartbeat sweep", id="realtime.E003"))
+    interval = config["STATS_INTERVAL"]
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
+        problems.append(Error(f"REALTIME['STATS_INTERVAL'] must be a positive number of "
+                              f"seconds, got {interval!r}", id="realtime.E002"))
+    from .metrics import allowed_networks
+
+    try:
+        allowed_networks()
+    except ImproperlyConfiguredRealtime as exc:
+        problems.append(Error(str(exc), id="realtime.E002"))
     return problems
 
 

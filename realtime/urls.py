@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import metrics, views
 
 urlpatterns = [
     path("api/ws", views.DescribeView.as_view(), name="realtime-describe"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/ws/stats", views.StatsView.as_view(), name="realtime-stats"),
     path("api/ws/presence", views.PresenceView.as_view(), name="realtime-presence"),
     path("api/ws/token", views.TokenView.as_view(), name="realtime-token"),
+    path("metrics", metrics.MetricsView.as_view(), name="realtime-metrics"),
 ]
