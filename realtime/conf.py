@@ -54,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a socket's entry in the shared per-IP and presence sets outlives its
     # process; refreshed every heartbeat sweep, so it must exceed PING_INTERVAL.
     "PRESENCE_TTL": 90.0,
+    # Event types coalesced per key within DEBOUNCE_WINDOW ms (latest value only):
+    # type -> the payload field that keys it.
+    "DEBOUNCE_TYPES": {"inventory:updated": "productId"},
+    "DEBOUNCE_WINDOW": 250,
     # Prefix of every channel-layer group this app uses.
     "GROUP_PREFIX": "rt",
     # Seconds between a server process's stats snapshots in the shared store (Redis

@@ -22,6 +22,7 @@ from django.db.models import Max
 from . import bridge, presence, stats
 from .auth import user_for_token
 from .conf import setting
+from .debounce import debouncer
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
 from .groups import everyone_group, role_group, subscription_group, user_group
 from .limits import new_bucket, registry
@@ -206,10 +207,16 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def rt_event(self, message: dict[str, Any]) -> None:
         """An event from the channel layer, already encoded for every socket."""
+        if "debounce" in message:
+            debouncer.offer(self, message)
+        else:
+            await self.deliver(message)
+
+    async def deliver(self, message: dict[str, Any]) -> None:
         if self.closed:
             return
-        namespace = message["ns"]
         if not message["targeted"]:
+            namespace = message["ns"]
             if namespace not in self.subscriptions:
                 return
             replayed = self.replayed.get(namespace)

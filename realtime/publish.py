@@ -21,6 +21,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from . import stats
+from .debounce import debounce_key
 from .events import CATALOGUE, Namespace, namespace_of
 from .groups import event_groups, user_group
 from .models import Event
@@ -78,7 +79,7 @@ def event_message(event: Event) -> dict[str, Any]:
     if event.namespace == CONTROL_NAMESPACE:
         return {"type": CONTROL_MESSAGE_TYPE, "action": event.type,
                 "session": event.payload.get("session", "")}
-    return {
+    message = {
         "type": EVENT_MESSAGE_TYPE,
         "id": event.pk,
         "ns": event.namespace,
@@ -88,6 +89,10 @@ def event_message(event: Event) -> dict[str, Any]:
         "text": event_frame(event.pk, event.type, event.namespace, event.created_at,
                             event.payload),
     }
+    key = debounce_key(event.type, event.payload)
+    if key is not None:
+        message["debounce"] = key
+    return message
 
 
 def groups_of(event: Event) -> list[str]:

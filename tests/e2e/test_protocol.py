@@ -371,3 +371,33 @@ async def test_a_notification_to_one_user_reaches_only_them(deployment):
     finally:
         await alice.close()
         await bob.close()
+
+
+async def test_a_burst_of_stock_updates_arrives_as_the_latest_value(deployment):
+    staff = await deployment.connect("staff")
+    await staff.subscribe("inventory")
+    tag = _unique()
+    try:
+        await deployment.shell(f"""
+from inventory.models import Inventory, Product
+product = Product.objects.create(sku="BURST-{tag}", name="Burst", price="1.00")
+stock = Inventory.objects.create(product=product, quantity=100, low_stock_threshold=5)
+for quantity in range(99, 89, -1):
+    stock.quantity = quantity
+    stock.save()
+stock.quantity = 3
+stock.save()
+""")
+        low = await staff.expect(lambda f: f["type"] == "inventory:low_stock"
+                                 and f["data"]["sku"] == f"BURST-{tag}", timeout=10)
+        assert low["data"]["quantity"] == 3
+        final = await staff.expect(lambda f: f["type"] == "inventory:updated"
+                                   and f["data"]["sku"] == f"BURST-{tag}"
+                                   and f["data"]["quantity"] == 3, timeout=10)
+        updates = [f for f in staff.events("inventory:updated")
+                   if f["data"]["sku"] == f"BURST-{tag}"]
+        assert updates[-1] is final
+        # 12 saves in a burst: without the debounce every one would arrive.
+        assert len(updates) <= 3, [u["data"]["quantity"] for u in updates]
+    finally:
+        await staff.close()
