@@ -103,7 +103,9 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
     assert await third.wait_closed() == 1013
     await a.close()
     # The freed slot is usable from the other process.
-    await until(lambda: stats(first)["connections"]["total"] == 0, what="socket a gone")
+    # Totals cover both processes (b is open on second): look at first's own row.
+    await until(lambda: stats(first)["processes"][0]["connections"]["total"] == 0,
+                what="socket a gone")
     c = await WS.open(f"{second.ws}/api/ws")
     await c.roundtrip()
     await b.close()
