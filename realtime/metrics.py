@@ -5,6 +5,8 @@
 answers the scrape serves every process's series, each labelled with its
 ``process`` (origin id). Counters are per process since its start, as
 Prometheus expects; sum them in queries: ``sum(rate(realtime_deliveries_total[1m]))``.
+Events published by processes that serve no sockets (commands, workers; Redis
+mode) carry ``process="external"``.
 
 Access is ``REALTIME["METRICS_ACCESS"]``: ``"admin"`` (the admin role, by session
 or HTTP Basic: 401 anonymous, 403 others) or a list of client IPs or networks
@@ -75,7 +77,7 @@ class RealtimeCollector:
                                 "1 if the shared stats store could be read.",
                                 value=1 if status.get("ok", True) else 0)
         yield GaugeMetricFamily("realtime_processes", "Server processes reporting stats.",
-                                value=len(rows))
+                                value=sum(1 for row in rows if not row.get("external")))
         info = GaugeMetricFamily("realtime_process_info", "One per live server process.",
                                  labels=["process", "pid", "host"])
         started = GaugeMetricFamily("realtime_process_start_time_seconds",
@@ -97,6 +99,10 @@ class RealtimeCollector:
             "Event creation to socket send, every delivery.", labels=["process"])
         for row in rows:
             process = str(row.get("origin"))
+            if row.get("external"):
+                # What processes serving no sockets published: process="external".
+                _add_counters(row.get("counters", {}), process, simple, labelled, other)
+                continue
             info.add_metric([process, str(row.get("pid")), str(row.get("host"))], 1)
             started.add_metric([process], row.get("startedAt", 0))
             conns = row.get("connections", {})
@@ -107,14 +113,7 @@ class RealtimeCollector:
             counts = row.get("counters", {})
             for name, family in simple.items():
                 family.add_metric([process], counts.get(name, 0))
-            for name, value in sorted(counts.items()):
-                if name in simple:
-                    continue
-                prefix = next((p for p in labelled if name.startswith(p)), None)
-                if prefix is None:
-                    other.add_metric([process, name], value)
-                else:
-                    labelled[prefix].add_metric([process, name[len(prefix):]], value)
+            _add_counters(counts, process, simple, labelled, other)
             hist = row.get("latency", {})
             latency.add_metric([process], _buckets(stats._dense(hist.get("counts", []))),
                                hist.get("sum", 0.0))
@@ -133,6 +132,20 @@ class RealtimeCollector:
             if value is not None:
                 recent.add_metric([str(q)], value)
         yield recent
+
+
+def _add_counters(counts: dict[str, int], process: str, simple: dict, labelled: dict,
+                  other: CounterMetricFamily) -> None:
+    for name, value in sorted(counts.items()):
+        if name in simple:
+            if process == "external":  # servers' rows list every simple counter already
+                simple[name].add_metric([process], value)
+            continue
+        prefix = next((p for p in labelled if name.startswith(p)), None)
+        if prefix is None:
+            other.add_metric([process, name], value)
+        else:
+            labelled[prefix].add_metric([process, name[len(prefix):]], value)
 
 
 def _buckets(counts: list[int]) -> list[tuple[str, float]]:

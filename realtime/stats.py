@@ -9,6 +9,10 @@ snapshot to the shared store: a Redis key that expires after ``ttl()`` seconds
 when ``REDIS_URL`` is set, otherwise a ``ProcessStats`` row that readers ignore
 once it is that old. A process that dies drops out within the TTL.
 
+A process that serves no sockets (a management command, a worker, the shell)
+publishes no snapshot; with Redis, the events it publishes are counted in a
+shared hash instead (``Shipper``), so the totals include them.
+
 ``cluster()`` merges the live processes' snapshots into what ``/api/ws/stats``,
 ``/metrics``, the admin page and ``manage.py realtime_stats`` show.
 """
@@ -77,7 +81,16 @@ latency = Histogram()
 # Counting: what the consumer, publish and the server call.
 
 
+# What a process that serves no sockets (a management command, a worker, the shell)
+# publishes would die with it; with Redis those counts are shipped to a shared hash.
+SHIPPED = ("events.", "publish.failures")
+_serving = False  # this process publishes snapshots: it has served a socket
+
+
 def incr(name: str, amount: int = 1) -> None:
+    if not _serving and name.startswith(SHIPPED) and getattr(settings, "REDIS_URL", ""):
+        shipper.add(name, amount)
+        return
     with _lock:
         counters[name] += amount
 
@@ -290,6 +303,16 @@ class RedisStore:
         client.delete(self._key(origin))
         client.zrem(self._index(), origin)
 
+    def add_external(self, counts: dict[str, int]) -> None:
+        with self._sync().pipeline(transaction=False) as pipe:
+            for name, n in counts.items():
+                pipe.hincrby(f"{_prefix()}:external", name, n)
+            pipe.execute()
+
+    def read_external(self) -> dict[str, int]:
+        raw = self._sync().hgetall(f"{_prefix()}:external")
+        return {name.decode(): int(n) for name, n in raw.items()}
+
 
 class DatabaseStore:
     """One ``ProcessStats`` row per process, upserted; rows older than the TTL are
@@ -339,6 +362,11 @@ class DatabaseStore:
 
         ProcessStats.objects.filter(origin=origin).delete()
 
+    def read_external(self) -> dict[str, int]:
+        """Nothing: without Redis, the server's event-log bridge counts other processes'
+        events as it relays them."""
+        return {}
+
 
 def store() -> RedisStore | DatabaseStore:
     """Redis when ``REDIS_URL`` is set, the database otherwise."""
@@ -353,11 +381,12 @@ _publisher: asyncio.Task | None = None
 
 def ensure_publishing() -> None:
     """Start sampling and publishing on the running loop, once per process (and loop)."""
-    global _publisher
+    global _publisher, _serving
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return
+    _serving = True
     if _publisher is None or _publisher.done() or _publisher.get_loop() is not loop:
         _publisher = loop.create_task(publish_forever(), name="realtime-stats")
 
@@ -382,6 +411,53 @@ async def publish_forever() -> None:
                 logger.warning("stats store (%s) writable again", target.backend)
             failing = False
 
+
+class Shipper:
+    """Counts of a process that serves no sockets, added to the shared hash
+    ``<GROUP_PREFIX>:stats:external`` every ``STATS_INTERVAL`` by a daemon thread
+    (never on the caller's path) and once more at exit."""
+
+    def __init__(self) -> None:
+        self.pending: Counter[str] = Counter()
+        self.thread: threading.Thread | None = None
+
+    def add(self, name: str, amount: int) -> None:
+        with _lock:
+            self.pending[name] += amount
+            start = self.thread is None
+            if start:
+                self.thread = threading.Thread(target=self.run, daemon=True,
+                                               name="realtime-stats-shipper")
+        if start:
+            self.thread.start()
+            atexit.register(self.flush_bounded)
+
+    def run(self) -> None:
+        while True:
+            time.sleep(setting("STATS_INTERVAL"))
+            self.flush()
+
+    def flush(self) -> None:
+        url = getattr(settings, "REDIS_URL", "")
+        with _lock:
+            if not url or not self.pending:
+                return
+            batch, self.pending = self.pending, Counter()
+        try:
+            RedisStore(url).add_external(batch)
+        except Exception:
+            logger.warning("could not ship %s counts to Redis; retrying", sum(batch.values()),
+                           exc_info=True)
+            with _lock:
+                self.pending.update(batch)
+
+    def flush_bounded(self) -> None:
+        worker = threading.Thread(target=self.flush, daemon=True)
+        worker.start()
+        worker.join(2)
+
+
+shipper = Shipper()
 
 _registered_exit = False
 
@@ -424,16 +500,19 @@ def collect(include_local: bool = True) -> tuple[list[dict[str, Any]], dict[str,
 
     ``include_local`` adds this process's live figures (a server answering a
     request); a management command leaves it out, having no sockets of its own.
+    With Redis, a last row ``{"origin": "external", "external": True, "counters"}``
+    holds what processes serving no sockets published (``Shipper``).
     """
     target = store()
     status = {"backend": target.backend, "ok": True, "ttl": ttl()}
     try:
         shared = target.read()
+        external = target.read_external()
     except Exception:
         logger.warning("stats store (%s) unreadable; showing this process only",
                        target.backend, exc_info=True)
         status["ok"] = False
-        shared = []
+        shared, external = [], {}
     rows = []
     if include_local:
         local = snapshot()
@@ -441,6 +520,8 @@ def collect(include_local: bool = True) -> tuple[list[dict[str, Any]], dict[str,
         rows.append(local)
         shared = [row for row in shared if row.get("origin") != local["origin"]]
     rows += sorted(shared, key=lambda row: (row.get("host", ""), row.get("pid", 0)))
+    if external:
+        rows.append({"origin": "external", "external": True, "counters": external})
     return rows, status
 
 
@@ -458,7 +539,12 @@ def summarize(rows: list[dict[str, Any]], status: dict[str, Any] | None = None,
     total_counters: Counter[str] = Counter()
     window: list[int] = [0] * (len(BOUNDS) + 1)
     processes = []
+    external: dict[str, int] = {}
     for row in rows:
+        if row.get("external"):
+            external = row.get("counters", {})
+            total_counters.update(external)
+            continue
         conns = row.get("connections", {})
         total_roles.update(conns.get("byRole", {}))
         total_namespaces.update(conns.get("byNamespace", {}))
@@ -483,6 +569,8 @@ def summarize(rows: list[dict[str, Any]], status: dict[str, Any] | None = None,
         "uptime": max((p["uptime"] for p in processes), default=0.0),
         **figures(total_roles, total_namespaces, total_counters, window),
         "history": merge_history([row["history"] for row in rows if row.get("history")]),
+        "external": {"events": _group(external, "events.", "byType"),
+                     "publishFailures": external.get("publish.failures", 0)},
         "processes": processes,
     }
 
@@ -492,33 +580,30 @@ def _iso(epoch: float) -> str:
         "+00:00", "Z")
 
 
-def _grouped(counts: dict[str, int], prefix: str) -> dict[str, int]:
-    return {name[len(prefix):]: n for name, n in sorted(counts.items())
-            if name.startswith(prefix)}
+def _group(counts: dict[str, int], prefix: str, key: str) -> dict[str, Any]:
+    """``{"total": n, key: {suffix: n}}`` of the counters named ``prefix<suffix>``."""
+    members = {name[len(prefix):]: n for name, n in sorted(counts.items())
+               if name.startswith(prefix)}
+    return {"total": sum(members.values()), key: members}
 
 
 def figures(by_role: dict[str, int], by_namespace: dict[str, int], counts: dict[str, int],
             window: list[int]) -> dict[str, Any]:
     """The figures of one process or of the cluster, from its raw counts."""
     counts = dict(counts)
-
-    def group(prefix: str, key: str) -> dict[str, Any]:
-        members = _grouped(counts, prefix)
-        return {"total": sum(members.values()), key: members}
-
     return {
         "connections": {"total": sum(by_role.values()), "byRole": dict(sorted(by_role.items())),
                         "byNamespace": dict(sorted(by_namespace.items()))},
         "connects": counts.get("connects", 0),
-        "disconnects": group("disconnects.", "byCode"),
+        "disconnects": _group(counts, "disconnects.", "byCode"),
         "framesIn": counts.get("frames.in", 0),
         "rateLimited": counts.get("frames.rate_limited", 0),
         "authFailures": counts.get("auth.failures", 0),
-        "events": group("events.", "byType"),
+        "events": _group(counts, "events.", "byType"),
         "publishFailures": counts.get("publish.failures", 0),
         "deliveries": counts.get("deliveries", 0),
-        "errors": group("errors.", "byCode"),
-        "refused": group("refused.", "byReason"),
+        "errors": _group(counts, "errors.", "byCode"),
+        "refused": _group(counts, "refused.", "byReason"),
         "slowReadersDropped": counts.get("dropped.slow_reader", 0),
         "latency": latency_figures(window),
         "counters": dict(sorted(counts.items())),

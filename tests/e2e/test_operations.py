@@ -164,6 +164,10 @@ Order.objects.create(customer=Customer.objects.get(user__username="bob"), total=
     assert all(p["deliveries"] >= 1 for p in data["processes"])
     assert data["latency"]["samples"] >= 2
     assert 0 <= data["latency"]["p50"] <= data["latency"]["p99"] < 5000
+    # The shell serves no sockets: what it published is counted through Redis.
+    data = await until(lambda: (d := stats(b))["external"]["events"]["byType"].get(
+        "order:created", 0) >= 1 and d, what="the shell's event counted")
+    assert data["events"]["byType"]["order:created"] >= 1
     for ws in sockets:
         await ws.close()
 

@@ -180,3 +180,14 @@ def test_manage_py_check_reports_a_bad_value(realtime_settings: Any, key: str,
     problems = check_settings()
     assert [p.id for p in problems] == ["realtime.E002"]
     assert key in problems[0].msg
+
+
+def test_events_of_processes_without_sockets_are_process_external() -> None:
+    external = {"origin": "external", "external": True,
+                "counters": {"events.order:created": 4, "publish.failures": 1}}
+    samples = scrape([ROWS[1], external])
+    assert samples["realtime_processes", ()] == 1
+    assert samples["realtime_events_published_total",
+                   labels(process="external", type="order:created")] == 4
+    assert samples["realtime_publish_failures_total", labels(process="external")] == 1
+    assert ("realtime_connects_total", labels(process="external")) not in samples

@@ -362,3 +362,60 @@ def test_cluster_reads_redis_when_it_is_configured(redis_url: str, db: Any) -> N
     assert data["store"] == {"backend": "redis", "ok": True, "ttl": 5.0}
     assert data["connections"]["byRole"] == {"customer": 3}
     store.delete("9-remote")
+
+
+# Processes that serve no sockets (commands, workers): their events, shipped to Redis
+
+
+@pytest.fixture
+def not_serving(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[str]:
+    monkeypatch.setattr(stats, "_serving", False)
+    monkeypatch.setattr(stats, "shipper", stats.Shipper())
+    with override_settings(REDIS_URL=redis_url):
+        yield redis_url
+
+
+def test_a_command_ships_its_event_counts_to_redis(not_serving: str, db: Any) -> None:
+    local = stats.counters["events.order:created"]
+    stats.incr("events.order:created")
+    stats.incr("events.order:created")
+    stats.incr("publish.failures")
+    stats.incr("frames.in")  # not a publishing count: stays local
+    assert stats.counters["events.order:created"] == local
+    stats.shipper.flush()
+    data = stats.cluster(include_local=False)
+    assert data["processes"] == []
+    assert data["events"]["byType"]["order:created"] >= 2
+    assert data["external"]["events"]["byType"]["order:created"] >= 2
+    assert data["external"]["publishFailures"] >= 1
+    assert data["publishFailures"] >= 1
+    rows, _ = stats.collect(include_local=False)
+    assert rows[-1]["origin"] == "external" and rows[-1]["external"] is True
+
+
+def test_shipping_retries_what_redis_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stats, "_serving", False)
+    monkeypatch.setattr(stats, "shipper", stats.Shipper())
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        stats.incr("events.product:updated", 3)
+        stats.shipper.flush()
+    assert stats.shipper.pending == {"events.product:updated": 3}
+    stats.shipper.pending.clear()  # nothing left for the exit flush
+
+
+def test_a_server_counts_its_events_itself(monkeypatch: pytest.MonkeyPatch,
+                                           redis_url: str) -> None:
+    monkeypatch.setattr(stats, "_serving", True)
+    before = stats.counters["events.order:updated"]
+    with override_settings(REDIS_URL=redis_url):
+        stats.incr("events.order:updated")
+    assert stats.counters["events.order:updated"] == before + 1
+
+
+def test_without_redis_nothing_is_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stats, "_serving", False)
+    monkeypatch.setattr(stats, "shipper", stats.Shipper())
+    before = stats.counters["events.order:deleted"]
+    stats.incr("events.order:deleted")  # the embedded server's bridge counts these
+    assert stats.counters["events.order:deleted"] == before + 1
+    assert stats.shipper.thread is None
