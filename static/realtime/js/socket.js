@@ -154,12 +154,20 @@ export class RealtimeSocket {
   /**
    * Subscribes to a namespace now (if open) and after every reconnect, resuming with
    * `since` = the newest event id seen in it.
+   *
+   * `options.since` starts the subscription from a known event id instead of "now":
+   * a page rendered with the event log's newest id at render time passes it, so events
+   * committed between the render and the socket's `connected` are replayed, not lost.
    * @param {string} namespace - e.g. "orders"
+   * @param {{since?: number|null}} [options]
    */
-  subscribe(namespace) {
+  subscribe(namespace, { since = null } = {}) {
     if (this._subscriptions.has(namespace)) return;
-    this._subscriptions.set(namespace, null);
-    if (this.isOpen) this._write(T.SUBSCRIBE, { namespace });
+    const from = Number.isInteger(since) && since >= 0 ? since : null;
+    this._subscriptions.set(namespace, from);
+    if (this.isOpen) {
+      this._write(T.SUBSCRIBE, from === null ? { namespace } : { namespace, since: from });
+    }
   }
 
   /**
