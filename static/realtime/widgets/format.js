@@ -1,0 +1,146 @@
+/**
+ * Pure formatting of widget values; realtime/templatetags/realtime.py renders the
+ * same text on the server (status_label, status_class, clock, describe_activity).
+ * @module realtime/widgets/format
+ */
+
+/** Order statuses that do not count as revenue (orders.pages.EXCLUDED_FROM_REVENUE). */
+export const NOT_REVENUE = Object.freeze(["cancelled", "refunded"]);
+
+/** Text of the connection indicator per socket state. */
+export const CONNECTION_LABELS = Object.freeze({
+  connecting: "Connecting…",
+  open: "Live",
+  reconnecting: "Reconnecting…",
+  closed: "Disconnected",
+  failed: "Offline",
+});
+
+/**
+ * `"status_changed"` → `"Status changed"`.
+ * @param {unknown} status
+ * @returns {string}
+ */
+export function statusLabel(status) {
+  const text = String(status ?? "").replaceAll("_", " ").trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * A CSS-safe modifier for a status: lower case, anything but letters and digits → "-".
+ * @param {unknown} status
+ * @returns {string}
+ */
+export function statusClass(status) {
+  const text = String(status || "unknown").toLowerCase();
+  return text.replace(/[^\p{L}\p{N}]/gu, "-");
+}
+
+function parts(iso, timeZone, options) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return null;
+  const format = new Intl.DateTimeFormat("en-GB", { timeZone: timeZone || "UTC", ...options });
+  return Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
+/**
+ * An ISO 8601 time as `HH:MM:SS` in `timeZone` (the server's, so both sides agree).
+ * @param {string} iso
+ * @param {string} [timeZone="UTC"]
+ * @returns {string} "" for an invalid time
+ */
+export function clock(iso, timeZone = "UTC") {
+  const p = parts(iso, timeZone, {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+  });
+  return p ? `${p.hour}:${p.minute}:${p.second}` : "";
+}
+
+/**
+ * The calendar day (`YYYY-MM-DD`) of an ISO time in `timeZone`.
+ * @param {string} iso
+ * @param {string} [timeZone="UTC"]
+ * @returns {string|null}
+ */
+export function dayOf(iso, timeZone = "UTC") {
+  const p = parts(iso, timeZone, { year: "numeric", month: "2-digit", day: "2-digit" });
+  return p ? `${p.year}-${p.month}-${p.day}` : null;
+}
+
+/**
+ * A money string ("149.90", "-3.5", "12") as integer cents; NaN when it is not one.
+ * Money travels as decimal strings and is summed in cents, never in floats.
+ * @param {unknown} value
+ * @returns {number}
+ */
+export function toCents(value) {
+  const match = /^(-)?(\d+)(?:\.(\d{1,2}))?$/.exec(String(value ?? "").trim());
+  if (!match) return Number.NaN;
+  const cents = Number(match[2]) * 100 + Number((match[3] ?? "0").padEnd(2, "0"));
+  return match[1] ? -cents : cents;
+}
+
+/**
+ * Integer cents as a decimal string with two places: 14990 → "149.90".
+ * @param {number} cents
+ * @returns {string}
+ */
+export function fromCents(cents) {
+  const sign = cents < 0 ? "-" : "";
+  const abs = Math.abs(Math.round(cents));
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+/**
+ * One line of the activity feed for a `customer:*` event.
+ * @param {string} type - e.g. "customer:viewing_product"
+ * @param {object} data - the event payload
+ * @param {Record<string, string>} [products] - product id → name
+ * @returns {string}
+ */
+export function describeActivity(type, data = {}, products = {}) {
+  const name = data.customerName || `Customer #${data.customerId}`;
+  const product = products[String(data.productId)] || `product #${data.productId}`;
+  switch (String(type).split(":")[1]) {
+    case "online":
+      return `${name} came online`;
+    case "offline":
+      return `${name} went offline`;
+    case "viewing_product":
+      return `${name} is viewing ${product}`;
+    case "added_to_cart":
+      return `${name} added ${data.quantity || 1} × ${product} to the cart`;
+    default:
+      return `${name} is active`;
+  }
+}
+
+/**
+ * The toast for an `inventory:*` alert, or null for types that are not alerts.
+ * @param {string} type
+ * @param {object} data - inventory payload
+ * @returns {{level: string, title: string, message: string}|null}
+ */
+export function inventoryToast(type, data = {}) {
+  const what = `${data.name ?? "A product"}${data.sku ? ` (${data.sku})` : ""}`;
+  switch (type) {
+    case "inventory:low_stock":
+      return { level: "warning", title: "Low stock",
+        message: `${what}: ${data.quantity} left (threshold ${data.threshold})` };
+    case "inventory:out_of_stock":
+      return { level: "error", title: "Out of stock", message: `${what} is out of stock` };
+    case "inventory:restocked":
+      return { level: "success", title: "Restocked", message: `${what}: ${data.quantity} in stock` };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The label of a payment's status: completed is shown as "Received" (payment:received).
+ * @param {unknown} status - pending, completed, failed, refunded
+ * @returns {string}
+ */
+export function paymentLabel(status) {
+  return status === "completed" ? "Received" : statusLabel(status);
+}

@@ -1,0 +1,122 @@
+/**
+ * LiveSalesTicker: the latest orders (`order:created`, rows kept up to date by
+ * `order:*`), today's revenue and order count (RevenueTracker: what counts is written
+ * there) and, for roles that see payments, payment notifications (`payment:*`).
+ * Markup: `{% live_sales_ticker max_items=10 %}`.
+ * @module realtime/widgets/ticker
+ */
+
+import { badgeElement } from "./badge.js";
+import { flash, h, part, prependBounded, readState } from "./dom.js";
+import { clock, paymentLabel, statusClass } from "./format.js";
+import { RevenueTracker } from "./state.js";
+
+/**
+ * A row of the orders list, the same markup as the template's.
+ * @param {Document} doc
+ * @param {object} order - orders payload
+ * @param {{timeZone?: string, orderUrl?: string}} options - orderUrl like "/orders/{id}/"
+ * @returns {HTMLElement}
+ */
+export function orderRow(doc, order, { timeZone = "UTC", orderUrl = "" } = {}) {
+  const number = `#${order.id}`;
+  const ref = orderUrl
+    ? h(doc, "a", { className: "rt-row__ref", text: number,
+      attrs: { href: orderUrl.replace("{id}", encodeURIComponent(order.id)) } })
+    : h(doc, "span", { className: "rt-row__ref", text: number });
+  return h(doc, "li", { className: "rt-row", attrs: { "data-order-id": order.id } }, [
+    h(doc, "span", { className: "rt-row__main" }, [
+      ref,
+      h(doc, "span", { className: "rt-row__who", text: order.customerName,
+        attrs: { "data-rt-part": "order-customer" } }),
+    ]),
+    h(doc, "span", { className: "rt-row__meta",
+      text: `${order.channel ?? ""} · ${clock(order.createdAt, timeZone)}` }),
+    h(doc, "span", { className: "rt-row__amount", text: order.total,
+      attrs: { "data-rt-part": "order-total" } }),
+    badgeElement(doc, order),
+  ]);
+}
+
+/**
+ * A row of the payments list.
+ * @param {Document} doc
+ * @param {object} payment - payments payload (`reason` on failed)
+ * @param {{ts?: string}} frame
+ * @param {{timeZone?: string}} options
+ * @returns {HTMLElement}
+ */
+export function paymentRow(doc, payment, frame = {}, { timeZone = "UTC" } = {}) {
+  const label = paymentLabel(payment.status);
+  return h(doc, "li", {
+    className: `rt-row rt-payment rt-payment--${statusClass(payment.status)}`,
+    attrs: { "data-payment-id": payment.id },
+  }, [
+    h(doc, "span", { className: "rt-row__main" }, [
+      h(doc, "span", { className: "rt-row__ref", text: `Payment #${payment.id}` }),
+      h(doc, "span", { className: "rt-row__who", text: `order #${payment.orderId}` }),
+    ]),
+    h(doc, "span", { className: "rt-row__meta",
+      text: [payment.method, frame.ts ? clock(frame.ts, timeZone) : ""].filter(Boolean).join(" · ") }),
+    h(doc, "span", { className: "rt-row__amount", text: payment.amount }),
+    h(doc, "span", { className: `rt-pill rt-pill--${statusClass(payment.status)}`, text: label }),
+    payment.reason ? h(doc, "span", { className: "rt-row__note", text: payment.reason }) : null,
+  ]);
+}
+
+/** @param {HTMLElement} root @param {import("./page.js").Page} page */
+export function mountSalesTicker(root, page) {
+  const state = readState(root) ?? {};
+  const doc = page.document;
+  const timeZone = page.config.timeZone;
+  const options = { timeZone, orderUrl: root.getAttribute("data-order-url") ?? "" };
+  const max = state.maxItems ?? 10;
+  const tracker = new RevenueTracker({ ...state, timeZone });
+  const revenue = part(root, "revenue");
+  const ordersToday = part(root, "orders-today");
+  const orders = part(root, "orders");
+  const ordersEmpty = part(root, "orders-empty");
+  const payments = part(root, "payments");
+  const paymentsEmpty = part(root, "payments-empty");
+
+  const rowOf = (list, attr, id) => list?.querySelector(`li[${attr}="${Number(id)}"]`) ?? null;
+  const drop = (rows) => rows.forEach((row) => page.unmountAll(row));
+
+  const onOrder = (type, order) => {
+    if (tracker.apply(type, order)) {
+      revenue.textContent = tracker.revenue;
+      ordersToday.textContent = String(tracker.count);
+      flash(revenue, "rt-flash");
+    }
+    const row = rowOf(orders, "data-order-id", order.id);
+    if (type === "order:created" && !row) {
+      const node = orderRow(doc, order, options);
+      drop(prependBounded(orders, node, max));
+      page.mountAll(node);
+      flash(node, "rt-row--new");
+      if (ordersEmpty) ordersEmpty.hidden = true;
+    } else if (row && type === "order:deleted") {
+      row.classList.add("rt-row--deleted");
+    } else if (row && order.total !== undefined) {
+      const total = part(row, "order-total");
+      if (total && total.textContent !== order.total) {
+        total.textContent = order.total;
+        flash(total, "rt-flash");
+      }
+    }
+  };
+
+  const onPayment = (type, payment, frame) => {
+    if (!payments) return;
+    rowOf(payments, "data-payment-id", payment.id)?.remove();
+    const node = paymentRow(doc, payment, frame, options);
+    prependBounded(payments, node, max);
+    flash(node, "rt-row--new");
+    if (paymentsEmpty) paymentsEmpty.hidden = true;
+  };
+
+  page.subscribe("orders");
+  const offs = [page.listen(["orders:*"], onOrder)];
+  if (payments && page.subscribe("payments")) offs.push(page.listen(["payments:*"], onPayment));
+  return () => offs.forEach((off) => off());
+}
