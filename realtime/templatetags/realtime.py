@@ -1,0 +1,327 @@
+"""Live widgets for templates: ``{% load realtime %}``.
+
+Each tag renders its widget's current state on the server, so the page reads
+without JavaScript, plus the state its ES module (static/realtime/widgets/)
+needs to keep it live over the page's one RealtimeSocket. Who sees what is
+decided here from the catalogue (``realtime.events``), the table the consumer
+authorizes subscriptions with: a widget the role may not see renders nothing.
+
+Tags take data as protocol payloads (``orders/events.py`` builds them) or, for
+the badge, a model-like object; ``realtime`` still imports no app.
+
+``{% realtime_scripts %}`` (once per page, in ``base.html``) writes the page's
+socket configuration and loads ``widgets/boot.js``, which mounts every
+``[data-rt-widget]`` element.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Max
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.safestring import SafeString, mark_safe
+
+from realtime import presence
+from realtime.events import NAMESPACES, Access, namespaces_for
+from realtime.models import Event
+from realtime.roles import Identity, identify
+
+register = template.Library()
+
+# The multiplexed endpoint (PROTOCOL.md); the page's socket uses the session cookie.
+SOCKET_PATH = "/api/ws"
+PRESENCE_PATH = "/api/ws/presence"
+
+# json_script's escapes: the JSON cannot close its <script> element or open a comment.
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+# Snapshots: the state a page renders and the event id its socket resumes from
+
+
+def latest_event_id() -> int:
+    """The event log's newest id (0 when empty)."""
+    return Event.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+@contextmanager
+def live_snapshot() -> Iterator[int]:
+    """Read a page's initial widget state consistently; yields the event id to resume from.
+
+    Read the state inside the block and pass the id to the template as
+    ``realtime_since``: the socket subscribes with ``since`` = that id, so an event
+    committed after the read is replayed and one committed before it is already in
+    the page. One transaction (SQLite's are IMMEDIATE here; PostgreSQL's is made
+    REPEATABLE READ) keeps the id and the state from drifting apart.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not _nested():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield latest_event_id()
+
+
+def _nested() -> bool:
+    # Only the outermost atomic block starts a transaction whose level can still be set.
+    return len(connection.savepoint_ids) > 0
+
+
+# Who is looking
+
+
+def identity_of(context: Mapping[str, Any]) -> Identity:
+    """The request user's identity, resolved once per request (it costs queries)."""
+    request = context.get("request")
+    if request is None:
+        return identify(context.get("user"))
+    identity = getattr(request, "_realtime_identity", None)
+    if identity is None:
+        identity = identify(getattr(request, "user", None))
+        request._realtime_identity = identity
+    return identity
+
+
+def access_to(context: Mapping[str, Any], namespace: str) -> Access:
+    return NAMESPACES[namespace].access(identity_of(context).role)
+
+
+def may_see(context: Mapping[str, Any], namespace: str, owner: int | None = None) -> bool:
+    """Whether the viewer sees events of ``namespace`` about ``owner`` (the matrix's rule)."""
+    access = access_to(context, namespace)
+    if access is Access.ALL:
+        return True
+    profile = identity_of(context).profile
+    return (access is Access.OWN and profile is not None and owner is not None
+            and int(owner) == profile.id)
+
+
+# Values shown by the widgets (static/realtime/widgets/format.js mirrors them)
+
+
+def json_state(value: Any) -> SafeString:
+    """JSON for a ``<script type="application/json">`` element, escaped like json_script."""
+    return mark_safe(json.dumps(value, cls=DjangoJSONEncoder).translate(_SCRIPT_ESCAPES))
+
+
+@register.filter
+def status_label(status: Any) -> str:
+    """``"status_changed"`` → ``"Status changed"``; the JS widgets label the same way."""
+    text = str(status or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def status_class(status: Any) -> str:
+    """A CSS-safe modifier for a status (letters, digits, ``-``)."""
+    return "".join(ch if ch.isalnum() else "-" for ch in str(status or "unknown").lower())
+
+
+@register.filter
+def payment_label(status: Any) -> str:
+    """A payment's status as the ticker shows it: ``completed`` is "Received"."""
+    return "Received" if status == "completed" else status_label(status)
+
+
+@register.filter
+def clock(value: Any) -> str:
+    """An ISO 8601 time (or datetime) as ``HH:MM:SS`` in the server's time zone."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        return ""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return timezone.localtime(moment).strftime("%H:%M:%S")
+
+
+def describe_activity(event_type: str, payload: Mapping[str, Any],
+                      products: Mapping[str, str]) -> str:
+    """One line of the activity feed, e.g. "Alice Martin is viewing Laptop Stand"."""
+    name = payload.get("customerName") or f"Customer #{payload.get('customerId')}"
+    product_id = payload.get("productId")
+    product = products.get(str(product_id)) or f"product #{product_id}"
+    action = event_type.partition(":")[2]
+    if action == "online":
+        return f"{name} came online"
+    if action == "offline":
+        return f"{name} went offline"
+    if action == "viewing_product":
+        return f"{name} is viewing {product}"
+    if action == "added_to_cart":
+        return f"{name} added {payload.get('quantity') or 1} × {product} to the cart"
+    return f"{name} is active"
+
+
+def url_pattern(name: str) -> str:
+    """The URL of a page taking one id, as ``/orders/{id}/``; "" when it does not exist."""
+    try:
+        return reverse(name, args=[987654321]).replace("987654321", "{id}")
+    except NoReverseMatch:
+        return ""
+
+
+# Tags
+
+
+def _base(context: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+    """An inclusion tag's context: the request travels along for nested widget tags."""
+    return {"request": context.get("request"), "user": context.get("user"), **values}
+
+
+@register.simple_tag(takes_context=True)
+def realtime_role(context: template.Context) -> str:
+    """The viewer's role: ``{% realtime_role as role %}``."""
+    return identity_of(context).role
+
+
+@register.simple_tag(takes_context=True)
+def realtime_access(context: template.Context, namespace: str) -> str:
+    """The viewer's access to a namespace, "all", "own" or "no":
+    ``{% realtime_access "payments" as payments %}``."""
+    return access_to(context, namespace).value
+
+
+@register.inclusion_tag("realtime/widgets/scripts.html", takes_context=True)
+def realtime_scripts(context: template.Context) -> dict[str, Any]:
+    """The page's socket configuration and the widgets' entry module (once per page).
+
+    ``since`` is ``realtime_since`` from the view's ``live_snapshot()`` or, without
+    one, the log's newest id now.
+    """
+    identity = identity_of(context)
+    since = context.get("realtime_since")
+    config = {
+        "url": SOCKET_PATH,
+        "presenceUrl": PRESENCE_PATH,
+        "role": identity.role,
+        "userId": identity.user_id,
+        "customerId": identity.profile.id if identity.profile else None,
+        "namespaces": namespaces_for(identity.role),
+        "since": since if isinstance(since, int) else latest_event_id(),
+        "timeZone": timezone.get_current_timezone_name(),
+    }
+    return _base(context, config=json_state(config))
+
+
+@register.inclusion_tag("realtime/widgets/connection.html", takes_context=True)
+def connection_indicator(context: template.Context) -> dict[str, Any]:
+    """The socket's state (connecting, live, reconnecting, offline) with a retry button."""
+    return _base(context)
+
+
+@register.inclusion_tag("realtime/widgets/order_status_badge.html", takes_context=True)
+def order_status_badge(context: template.Context, order: Any) -> dict[str, Any]:
+    """An order's status, kept live by ``order:updated``/``order:status_changed``.
+
+    ``order`` is an Order-like object (``pk``, ``status``, ``customer_id``) or an
+    orders payload (``id``, ``status``, ``customerId``). Renders nothing unless the
+    viewer sees that order: every order for admin/manager/staff, a customer only
+    their own.
+    """
+    if isinstance(order, Mapping):
+        order_id, status, owner = order.get("id"), order.get("status"), order.get("customerId")
+    else:
+        order_id = getattr(order, "pk", None)
+        status = getattr(order, "status", None)
+        owner = getattr(order, "customer_id", None)
+    visible = order_id is not None and may_see(context, "orders", owner)
+    return _base(context, visible=visible, order_id=order_id, status=status)
+
+
+@register.inclusion_tag("realtime/widgets/live_customer_count.html", takes_context=True)
+def live_customer_count(context: template.Context, show_details: bool = True,
+                        max_items: int = 8) -> dict[str, Any]:
+    """Customers online now and, with ``show_details``, the recent activity feed.
+
+    The count is ``realtime.presence`` (what ``GET /api/ws/presence`` answers), then
+    ``customer:online``/``customer:offline``; the feed is the newest ``customers``
+    events of the log, then live ones. Product names come from ``product_names``
+    ({id: name}) in the context when the view provides it. Only for roles that see
+    the customers namespace.
+    """
+    if access_to(context, "customers") is Access.NONE:
+        return _base(context, visible=False)
+    online_ids = async_to_sync(presence.online_customers)()
+    products = {str(k): v for k, v in (context.get("product_names") or {}).items()}
+    recent = list(Event.objects.filter(namespace="customers").order_by("-id")[:max_items])
+    activity = [{**e.payload, "type": e.type, "id": e.pk, "ts": e.created_at} for e in recent]
+    names = _customer_names(online_ids, recent)
+    online = [{"id": cid, "name": names.get(cid, f"Customer #{cid}")} for cid in online_ids]
+    for item in activity:
+        item["text"] = describe_activity(item["type"], item, products)
+    state = {"online": online, "activity": activity, "products": products,
+             "maxItems": max_items, "showDetails": bool(show_details)}
+    return _base(context, visible=True, count=len(online), online=online,
+                 activity=activity if show_details else [], show_details=show_details,
+                 state=json_state(state))
+
+
+def _customer_names(ids: list[int], recent: list[Event]) -> dict[int, str]:
+    """Names of online customers from their newest events in the log."""
+    names = {e.payload.get("customerId"): e.payload.get("customerName") for e in recent}
+    missing = [cid for cid in ids if not names.get(cid)]
+    if missing:
+        rows = (Event.objects.filter(namespace="customers", payload__customerId__in=missing)
+                .order_by("id").values_list("payload", flat=True))
+        names.update({p.get("customerId"): p.get("customerName") for p in rows})
+    return {cid: name for cid, name in names.items() if name}
+
+
+@register.inclusion_tag("realtime/widgets/live_sales_ticker.html", takes_context=True)
+def live_sales_ticker(context: template.Context, max_items: int = 10,
+                      sales: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Latest orders, today's revenue and, for roles that see payments, payments.
+
+    ``sales`` (default: ``sales`` in the context) is the view's snapshot:
+    ``orders`` and ``payments`` (protocol payloads, newest first), ``revenue`` (a
+    decimal string), ``ordersToday``, ``day`` (ISO date) — see
+    ``orders.pages.sales_snapshot`` for what counts as revenue; the JS applies the
+    same rule to ``order:*`` events. Only for roles that see every order.
+    """
+    if access_to(context, "orders") is not Access.ALL:
+        return _base(context, visible=False)
+    sales = sales if sales is not None else (context.get("sales") or {})
+    show_payments = access_to(context, "payments") is not Access.NONE
+    order_url = url_pattern("order-detail")
+    orders = [{**order, "url": order_url.replace("{id}", str(order["id"])) if order_url else ""}
+              for order in list(sales.get("orders") or [])[:max_items]]
+    payments = list(sales.get("payments") or [])[:max_items] if show_payments else []
+    state = {"orders": orders, "payments": payments, "revenue": sales.get("revenue", "0.00"),
+             "ordersToday": sales.get("ordersToday", 0), "day": sales.get("day"),
+             "excluded": list(sales.get("excluded") or []), "maxItems": max_items,
+             "showPayments": show_payments}
+    return _base(context, visible=True, orders=orders, payments=payments, order_url=order_url,
+                 show_payments=show_payments, revenue=state["revenue"],
+                 orders_today=state["ordersToday"], state=json_state(state))
+
+
+@register.inclusion_tag("realtime/widgets/inventory_alerts.html", takes_context=True)
+def inventory_alerts(context: template.Context, max_items: int = 8) -> dict[str, Any]:
+    """Products at or below their threshold (``stock_alerts`` payloads in the context),
+    kept live by ``inventory:*``. Only for roles that see the inventory namespace."""
+    if access_to(context, "inventory") is Access.NONE:
+        return _base(context, visible=False)
+    items = list(context.get("stock_alerts") or [])[:max_items]
+    state = {"items": items, "maxItems": max_items}
+    return _base(context, visible=True, items=items, state=json_state(state))
+
+
+@register.inclusion_tag("realtime/widgets/notifications.html", takes_context=True)
+def notifications(context: template.Context) -> dict[str, Any]:
+    """Toasts (inventory alerts, system notifications and alerts) and the maintenance
+    banner. Personal ``system:*`` events reach every signed-in user; the inventory and
+    system namespaces are subscribed to only by roles that see them."""
+    identity = identity_of(context)
+    namespaces = [ns for ns in ("inventory", "system")
+                  if NAMESPACES[ns].access(identity.role) is not Access.NONE]
+    return _base(context, visible=identity.user_id is not None, namespaces=" ".join(namespaces))
