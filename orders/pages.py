@@ -26,6 +26,10 @@ from .formats import money
 from .models import Order, Payment
 from .permissions import access_of, identity_of
 
+# The usual life of an order, shown as steps on its page (cancelled/refunded leave it).
+LIFECYCLE = [str(status) for status in (Order.Status.PENDING, Order.Status.CONFIRMED,
+                                        Order.Status.PROCESSING, Order.Status.SHIPPED,
+                                        Order.Status.DELIVERED)]
 # Orders in these statuses are not revenue (static/realtime/widgets/format.js: NOT_REVENUE).
 EXCLUDED_FROM_REVENUE = (Order.Status.CANCELLED, Order.Status.REFUNDED)
 
@@ -112,7 +116,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         order = get_object_or_404(visible_orders(request), pk=pk)
         payments = _payments_of(request, order)
     return render(request, "orders/order_detail.html", {
-        "order": order, "payments": payments, "realtime_since": since,
+        "order": order, "payments": payments, "realtime_since": since, "steps": LIFECYCLE,
         "show_payments": access_of(request, "payments") is not Access.NONE,
     })
 
