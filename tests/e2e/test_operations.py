@@ -288,6 +288,19 @@ async def test_realtime_stats_in_another_process_sees_the_live_server(embedded) 
                 what="the closed socket gone")
 
 
+async def test_a_stopped_embedded_process_removes_its_row(embedded) -> None:
+    project, _ = embedded
+    leaving = DaphneServer.start(project)
+    ws = await WS.open(f"{leaving.ws}/api/ws")
+    await until(lambda: any(p["pid"] == leaving.process.pid
+                            for p in command_stats(project)["processes"]),
+                timeout=30, what="the second embedded process listed")
+    await ws.close()
+    leaving.stop()
+    # Gone at once, not after the TTL: the next reader no longer sees the row.
+    assert all(p["pid"] != leaving.process.pid for p in command_stats(project)["processes"])
+
+
 def _chromium_or_skip() -> str:
     """Debian's chromium for Playwright, or skip saying what is missing."""
     try:
