@@ -363,7 +363,7 @@ async def test_the_admin_page_updates_live_in_chromium(cluster: Cluster,
             assert shot.stat().st_size > 10_000
             # The committed docs image is refreshed on request (or when missing), so a
             # test run does not leave the working tree changed.
-            if os.environ.get("UPDATE_DOCS_IMAGES") or not SCREENSHOT.exists():
+            if os.environ.get("UPDATE_SCREENSHOTS") or not SCREENSHOT.exists():
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(shot, SCREENSHOT)
             for ws in sockets:
