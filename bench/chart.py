@@ -33,15 +33,22 @@ def chart(report: dict[str, Any], out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     series: dict[str, list[tuple[int, float]]] = {}
+    lossy: list[tuple[int, float, str]] = []
     for r in report["results"]:
         if r["scenario"] == "burst" and "error" not in r:
             series.setdefault(r["target"], []).append((r["sockets"], r["deliveries_per_s"]))
+            if r["delivered"] < r["expected"]:
+                lossy.append((r["sockets"], r["deliveries_per_s"],
+                              f"{100 * r['delivered'] / r['expected']:.0f}% delivered"))
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     for target in sorted(series, key=order):
         points = sorted(series[target])
         style = "--" if target in ("websockets", "socketio") else "-"
         ax.plot([p[0] for p in points], [p[1] for p in points], style, marker="o",
                 label=LABELS.get(target, target))
+    for x, y, text in lossy:
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=(-10, 8), fontsize=7,
+                    ha="right")
     ax.set_yscale("log")
     ax.set_xlabel("sockets subscribed to one group (N)")
     ax.set_ylabel("deliveries per second (log scale)")

@@ -111,7 +111,7 @@ def markdown(report: dict[str, Any]) -> str:
             "",
             "| target | sockets (waves) | s | failed | server RSS before → after (MB) "
             "| growth (KB) | open sockets before → after | Redis clients before → after "
-            "| per-IP counter entries left |",
+            "| per-IP counter entries (Redis) before → after |",
             "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for r in sorted(churn, key=lambda r: order(r["target"])):
@@ -123,7 +123,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {r['connect_failed']} | {r['rss_before_mb']} → {r['rss_after_mb']} "
                 f"| {num(r['rss_growth_kb'])} | {num(r['open_before'])} → {num(r['open_after'])} "
                 f"| {num(r['redis_clients_before'])} → {num(r['redis_clients_after'])} "
-                f"| {num(r['redis_ip_counter_members'])} |")
+                f"| {num(r.get('redis_ip_counter_before'))} → "
+                f"{num(r.get('redis_ip_counter_after', r.get('redis_ip_counter_members')))} |")
         lines.append("")
     if report.get("skipped"):
         lines += ["Skipped: " + "; ".join(f"{k} ({v})" for k, v in report["skipped"].items()),

@@ -222,8 +222,15 @@ async def scenario_burst(target: Target, pool: ClientPool, sockets: int, events:
     redis_pids = [target.redis.process.pid] if target.redis else []
     try:
         base = sample(target.server_pids)
+        profiler = None
+        if options.profile and target.kind == "project":
+            profiler = Profiler(target.server_pids,
+                                options.results_dir / f"profile-{target.name}-{sockets}-connect")
+            await asyncio.sleep(1)
         connected = await pool.connect(target, sockets, tokens, options)
         after_connect = sample(target.server_pids)
+        if profiler:
+            profiler.stop()
         target.check_alive()
         await asyncio.sleep(0.5)
         server0, client0, redis0 = (sample(target.server_pids), _cpu(pool.pids),
@@ -231,15 +238,14 @@ async def scenario_burst(target: Target, pool: ClientPool, sockets: int, events:
         wall0 = time.time() * 1000
         probe = {"url": target.urls[0], "token": tokens[0], "proto": target.proto,
                  "concurrency": options.probe_concurrency, "interval": 20, "max": 500}
-        profiler = None
         if options.profile and target.kind == "project":
             profiler = Profiler(target.server_pids,
-                                options.results_dir / f"profile-{target.name}-{sockets}")
+                                options.results_dir / f"profile-{target.name}-{sockets}-burst")
             await asyncio.sleep(1)
         answers, fired = await pool.expect(events, options.burst_timeout,
                                            lambda: target.trigger(events), probe)
         wall1 = time.time() * 1000
-        if profiler:
+        if profiler and options.profile and target.kind == "project":
             profiler.stop()
         server1, client1, redis1 = (sample(target.server_pids), _cpu(pool.pids),
                                     _cpu(redis_pids))
@@ -336,6 +342,7 @@ async def scenario_churn(target: Target, pool: ClientPool, tokens: list[str],
         open_before = await _settle(target)
         before = sample(target.server_pids)
         clients_before = target.redis.info("clients")["connected_clients"] if target.redis else None
+        ip_before = target.redis.ip_counter_members() if target.redis else None
         t0 = time.monotonic()
         for _ in range(max(1, total // wave)):
             result = await pool.connect(target, wave, tokens, options)
@@ -345,7 +352,7 @@ async def scenario_churn(target: Target, pool: ClientPool, tokens: list[str],
         open_after = await _settle(target)
         after = sample(target.server_pids)
         clients_after = target.redis.info("clients")["connected_clients"] if target.redis else None
-        ip_members = target.redis.ip_counter_members() if target.redis else None
+        ip_after = target.redis.ip_counter_members() if target.redis else None
         target.check_alive()
     finally:
         target.stop()
@@ -356,7 +363,7 @@ async def scenario_churn(target: Target, pool: ClientPool, tokens: list[str],
         "rss_growth_kb": round((after.rss - before.rss) / 1024),
         "open_before": open_before, "open_after": open_after,
         "redis_clients_before": clients_before, "redis_clients_after": clients_after,
-        "redis_ip_counter_members": ip_members,
+        "redis_ip_counter_before": ip_before, "redis_ip_counter_after": ip_after,
     }
 
 
@@ -447,6 +454,8 @@ def versions() -> dict[str, str]:
                                text=True, timeout=10).stdout.strip()
         if head:
             out["project"] = head + (" + uncommitted changes" if dirty else "")
+    if "project" not in out and os.environ.get("BENCH_PROJECT_REV"):
+        out["project"] = os.environ["BENCH_PROJECT_REV"]
     for package in ("ws", "socket.io", "socket.io-client"):
         manifest = BENCH / "node_modules" / package / "package.json"
         if manifest.exists():
