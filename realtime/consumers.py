@@ -22,9 +22,9 @@ from django.db.models import Max
 from . import bridge, presence, stats
 from .auth import user_for_token
 from .conf import setting
-from .debounce import debouncer
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
 from .groups import everyone_group, role_group, subscription_group, user_group
+from .hub import hub
 from .limits import new_bucket, registry
 from .models import Event
 from .protocol import (
@@ -39,7 +39,7 @@ from .protocol import (
     parse,
     require,
 )
-from .publish import EVENT_MESSAGE_TYPE, emit
+from .publish import emit
 from .retention import pruned_through
 from .roles import Identity, identify
 from .sessions import SESSION_ENDED, session_fingerprint
@@ -101,7 +101,13 @@ def _replay(namespace: str, since: int, owner: int | None) -> list[Event] | None
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
-    """One socket: an identity, its subscriptions (namespace -> group), its frames."""
+    """One socket: an identity, its subscriptions (namespace -> group), its frames.
+
+    Sockets have no channel-layer channel of their own: the process's hub
+    (realtime/hub.py) receives each event once and calls ``deliver`` here.
+    """
+
+    channel_layer_alias = "realtime.no-per-socket-channel"
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.connection_id = uuid.uuid4().hex[:16]
@@ -109,6 +115,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.subscriptions: dict[str, str] = {}
         self.personal_groups: list[str] = []
         self.replayed: dict[str, set[int]] = {}
+        # Live events held back while a subscribe sends ``subscribed`` and replays.
+        self.holding: dict[str, list[dict[str, Any]]] = {}
         self.accepted = False
         self.closed = False
         self.awaiting_pong = False
@@ -197,35 +205,31 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.awaiting_pong = True
         await self.send_frame("ping", {"ts": int(time.time() * 1000)})
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Events never touch the database: skip Channels' per-message
-        # connection cleanup (a thread hop) on the fan-out path.
-        if message["type"] == EVENT_MESSAGE_TYPE:
-            await self.rt_event(message)
-        else:
-            await super().dispatch(message)
-
-    async def rt_event(self, message: dict[str, Any]) -> None:
-        """An event from the channel layer, already encoded for every socket."""
-        if "debounce" in message:
-            debouncer.offer(self, message)
-        else:
-            await self.deliver(message)
-
     async def deliver(self, message: dict[str, Any]) -> None:
+        """An event for this socket's groups, already encoded; the hub's fan-out calls it."""
         if self.closed:
             return
         if not message["targeted"]:
             namespace = message["ns"]
+            held = self.holding.get(namespace)
+            if held is not None:
+                held.append(message)
+                return
             if namespace not in self.subscriptions:
                 return
             replayed = self.replayed.get(namespace)
             if replayed and message["id"] in replayed:
                 return
-        await self.base_send({"type": "websocket.send", "text": message["text"]})
+        try:
+            await self.base_send({"type": "websocket.send", "text": message["text"]})
+        except Exception:
+            # The transport went away under us (dropped, reset): the disconnect that
+            # follows cleans up; other sockets of the fan-out must not notice.
+            self.closed = True
+            return
         stats.record_delivery(message)
 
-    async def rt_control(self, message: dict[str, Any]) -> None:
+    async def control(self, message: dict[str, Any]) -> None:
         """A session ended or a role may have changed: close or keep the socket."""
         if message["action"] == SESSION_ENDED:
             if self.session and message["session"] == self.session:
@@ -288,24 +292,24 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         """Adopt an identity: personal groups, presence, and re-scoped subscriptions."""
         previous = self.identity
         for group in self.personal_groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await hub.leave(group, self)
         self.identity = identity
         self.personal_groups = [everyone_group(), role_group(identity.role)]
         if identity.user_id is not None:
             self.personal_groups.append(user_group(identity.user_id))
         for group in self.personal_groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await hub.join(group, self)
         for namespace, group in list(self.subscriptions.items()):
             new_group = self.group_for(namespace)
             if new_group == group:
                 continue
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await hub.leave(group, self)
             if new_group is None:
                 del self.subscriptions[namespace]
                 await self.send_frame("unsubscribed", {"namespace": namespace})
             else:
                 self.subscriptions[namespace] = new_group
-                await self.channel_layer.group_add(new_group, self.channel_name)
+                await hub.join(new_group, self)
         if self.accepted and getattr(self, "counted", False) and previous.role != identity.role:
             stats.connection_moved(previous.role, identity.role)
         await self.update_presence(previous, identity)
@@ -327,7 +331,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def leave_all(self) -> None:
         for group in [*self.personal_groups, *self.subscriptions.values()]:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await hub.leave(group, self)
         self.subscriptions.clear()
 
     # Subscriptions
@@ -343,12 +347,21 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                              ref)
         old_group = self.subscriptions.get(namespace)
         if old_group not in (None, group):
-            await self.channel_layer.group_discard(old_group, self.channel_name)
-        # Join before reading the log: an event committed meanwhile is either
-        # replayed or queued live, and the replayed ids drop the duplicates.
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.subscriptions[namespace] = group
-        self.replayed.pop(namespace, None)
+            await hub.leave(old_group, self)
+        # Join before reading the log, holding live events back: an event committed
+        # meanwhile is replayed or held, and the replayed ids drop the duplicates.
+        self.holding[namespace] = []
+        try:
+            await hub.join(group, self)
+            self.subscriptions[namespace] = group
+            self.replayed.pop(namespace, None)
+            await self.send_subscribed(namespace, since, ref)
+        finally:
+            for message in self.holding.pop(namespace, ()):
+                await self.deliver(message)
+
+    async def send_subscribed(self, namespace: str, since: int | None, ref: Any) -> None:
+        """``subscribed``, then (with ``since``) the replay or a ``reset``."""
         last_id = await _latest_event_id()
         if since is None:
             await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": last_id,
@@ -378,7 +391,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         group = self.subscriptions.pop(namespace, None)
         self.replayed.pop(namespace, None)
         if group is not None:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await hub.leave(group, self)
         await self.send_frame("unsubscribed", {"namespace": namespace}, ref)
 
     # Client frames (CLIENT_FRAMES)

@@ -1,21 +1,18 @@
-"""Coalesce bursts of one event type per key, per server process.
+"""Which events are coalesced, and under what key.
 
 Stock that changes ten times in a second is one ``inventory:updated`` to a
-dashboard, carrying the latest quantity. Each server process holds one timer
-per key (not per socket): the first event of a burst starts it, later ones
-replace the pending message, and when it fires every socket that was offered
-the key gets the latest message once. Latency is bounded by the window.
+dashboard, carrying the latest quantity. ``publish`` marks such messages with
+their key; each server process's hub (realtime/hub.py) holds one timer per key
+and group — not per socket — and when it fires hands the latest message to the
+group once. Latency is bounded by the window; threshold events are never
+coalesced.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .conf import setting
-
-if TYPE_CHECKING:
-    from .consumers import RealtimeConsumer
 
 
 def debounce_key(event_type: str, payload: dict[str, Any]) -> str | None:
@@ -24,29 +21,3 @@ def debounce_key(event_type: str, payload: dict[str, Any]) -> str | None:
     if field is None or setting("DEBOUNCE_WINDOW") <= 0:
         return None
     return f"{event_type}:{payload.get(field)}"
-
-
-class Debouncer:
-    def __init__(self) -> None:
-        self.pending: dict[str, tuple[dict[str, Any], set[RealtimeConsumer]]] = {}
-
-    def offer(self, consumer: RealtimeConsumer, message: dict[str, Any]) -> None:
-        key = message["debounce"]
-        entry = self.pending.get(key)
-        if entry is None:
-            self.pending[key] = (message, {consumer})
-            asyncio.get_running_loop().call_later(setting("DEBOUNCE_WINDOW") / 1000,
-                                                  self._fire, key)
-            return
-        latest, consumers = entry
-        consumers.add(consumer)
-        if message["id"] > latest["id"]:
-            self.pending[key] = (message, consumers)
-
-    def _fire(self, key: str) -> None:
-        message, consumers = self.pending.pop(key)
-        for consumer in consumers:
-            asyncio.ensure_future(consumer.deliver(message))
-
-
-debouncer = Debouncer()

@@ -16,7 +16,6 @@ from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from . import stats
 from .debounce import debounce_key
 from .events import CATALOGUE, Namespace, namespace_of
 from .groups import event_groups, user_group
+from .hub import CONTROL, EVENT, hub
 from .models import Event
 from .protocol import event_frame
 from .sessions import CONTROL_NAMESPACE
@@ -33,8 +33,6 @@ logger = logging.getLogger("realtime.publish")
 # Names this process in the event log, so the bridge skips what it sent itself.
 PROCESS_ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
-EVENT_MESSAGE_TYPE = "rt.event"
-CONTROL_MESSAGE_TYPE = "rt.control"
 
 
 def emit(
@@ -77,10 +75,10 @@ def emit(
 def event_message(event: Event) -> dict[str, Any]:
     """The channel-layer message for an event: its frame encoded once, for every socket."""
     if event.namespace == CONTROL_NAMESPACE:
-        return {"type": CONTROL_MESSAGE_TYPE, "action": event.type,
+        return {"type": CONTROL, "action": event.type,
                 "session": event.payload.get("session", "")}
     message = {
-        "type": EVENT_MESSAGE_TYPE,
+        "type": EVENT,
         "id": event.pk,
         "ns": event.namespace,
         "targeted": event.is_targeted,
@@ -104,11 +102,10 @@ def groups_of(event: Event) -> list[str]:
 
 async def apublish(event: Event) -> bool:
     """Send a logged event to its groups. False (logged, counted) when the layer failed."""
-    layer = get_channel_layer()
     message = event_message(event)
     try:
         for group in groups_of(event):
-            await layer.group_send(group, message)
+            await hub.publish(group, message)
     except Exception:
         logger.exception("publish failed id=%s type=%s", event.pk, event.type)
         stats.incr("publish.failures")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
+
+from tests.support.servers import RedisServer
 
 USER_PASSWORD = "test-pass-2024"
 
@@ -101,3 +104,11 @@ def as_user(request: pytest.FixtureRequest, api_client: APIClient) -> Any:
         return api_client
 
     return login
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port, for the whole session."""
+    server = RedisServer.start(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()

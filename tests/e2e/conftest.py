@@ -12,15 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, RedisServer, session_cookie
+from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, session_cookie
 from tests.support.wsclient import WS, fetch_token
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer.start(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
 
 
 @dataclass

@@ -171,7 +171,7 @@ async def test_heartbeat_closes_silent_sockets_with_4000_and_keeps_answering_one
 
 
 async def test_a_slow_reader_is_dropped_and_the_others_get_everything(start_server, project):
-    server = start_server(WS_MAX_OUTBOUND_BUFFER=str(256 * 1024))
+    server = start_server(WS_MAX_OUTBOUND_BUFFER=str(1024 * 1024))
     reader = await WS.open(f"{server.ws}/api/ws", token=fetch_token(server.http, "alice",
                                                                    DEMO_PASSWORD))
     sock = socket.socket()
@@ -182,7 +182,7 @@ async def test_a_slow_reader_is_dropped_and_the_others_get_everything(start_serv
     token = fetch_token(server.http, "bob", DEMO_PASSWORD)
     await slow_conn.send(json.dumps({"type": "auth", "data": {"token": token}}))
     rss_before = rss_kib(server.process.pid)
-    count, size = 120, 64 * 1024
+    count, size = 300, 32 * 1024
     await project.ashell(f"""
 from django.db import transaction
 from realtime.publish import emit

@@ -197,7 +197,8 @@ product.delete()
             expected = PAYLOAD_KEYS[namespace] | EXTRA_KEYS.get(event_type, set())
             assert expected <= set(frame["data"]), (event_type, frame["data"])
             admin._cursor = 0  # each type is looked up from the start of the stream
-        ids = [f["id"] for f in admin.events()]
+        # In id order, except a debounced inventory:updated, which comes after its window.
+        ids = [f["id"] for f in admin.events() if f["type"] != "inventory:updated"]
         assert ids == sorted(ids) and len(ids) == len(set(ids))
         price = next(f for f in admin.events("product:price_changed"))["data"]
         assert (price["previousPrice"], price["price"]) == ("20.00", "25.50")

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.db import database_sync_to_async
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.models import Order, Payment
 from realtime.groups import namespace_group, owner_group
+from realtime.hub import hub
+from realtime.models import Event
+from tests.support.recorder import Recorder
 
 pytestmark = pytest.mark.django_db
 
@@ -90,37 +91,25 @@ def test_rolled_back_save_leaves_nothing(alice: Any, event_log: Any,
     assert callbacks == []
 
 
-async def receive(channel: str, timeout: float = 0.05) -> dict[str, Any] | None:
-    try:
-        return await asyncio.wait_for(get_channel_layer().receive(channel), timeout)
-    except TimeoutError:
-        return None
+@pytest.mark.django_db(transaction=True)
+async def test_published_on_commit_to_staff_and_owner(alice: Any, bob: Any) -> None:
+    staff, owner, other = Recorder(), Recorder(), Recorder()
+    await hub.join(namespace_group("orders"), staff)
+    await hub.join(owner_group("orders", alice.customer.pk), owner)
+    await hub.join(owner_group("orders", bob.customer.pk), other)
 
+    def work() -> list[int]:
+        with transaction.atomic():
+            order = Order.objects.create(customer=alice.customer, total=Decimal("1.00"))
+            order.status = Order.Status.CONFIRMED
+            order.save()
+            assert staff.messages == []  # nothing before the commit
+        return list(Event.objects.filter(namespace="orders").values_list("id", flat=True))
 
-def listen(group: str) -> str:
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
-    return channel
-
-
-def test_published_on_commit_to_staff_and_owner(alice: Any, bob: Any, event_log: Any,
-                                                django_capture_on_commit_callbacks: Any) -> None:
-    staff = listen(namespace_group("orders"))
-    owner = listen(owner_group("orders", alice.customer.pk))
-    other = listen(owner_group("orders", bob.customer.pk))
-    with django_capture_on_commit_callbacks() as callbacks:
-        order = Order.objects.create(customer=alice.customer, total=Decimal("1.00"))
-        order.status = Order.Status.CONFIRMED
-        order.save()
-    assert len(callbacks) == len(event_log()) == 3
-    assert async_to_sync(receive)(staff) is None
-    for callback in callbacks:
-        callback()
-    ids = [event.pk for event in event_log()]
-    for channel in (staff, owner):
-        assert [async_to_sync(receive)(channel)["id"] for _ in ids] == ids
-    assert async_to_sync(receive)(other) is None
+    ids = await database_sync_to_async(work)()
+    assert len(ids) == 3
+    assert staff.ids == owner.ids == ids
+    assert other.messages == []
 
 
 def test_payment_created_pending_is_silent(alice_payment: Payment, event_log: Any) -> None:

@@ -282,8 +282,8 @@ async def test_event_delivered_after_emit(role_socket: Any, emit_now: Any, alice
 async def test_event_ids_increase(role_socket: Any, emit_now: Any) -> None:
     staff = await role_socket("staff")
     await staff.subscribe("inventory")
-    for quantity in (3, 2, 1):
-        await emit_now("inventory:updated", {"productId": 1, "quantity": quantity})
+    for quantity in (3, 2, 1):  # distinct products: one product's burst is debounced
+        await emit_now("inventory:updated", {"productId": quantity, "quantity": quantity})
     received = [await staff.recv() for _ in range(3)]
     assert [frame["data"]["quantity"] for frame in received] == [3, 2, 1]
     ids = [frame["id"] for frame in received]

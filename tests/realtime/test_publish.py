@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 import realtime.publish
@@ -17,8 +16,11 @@ from orders.models import Order, Payment
 from realtime import stats
 from realtime.events import UnknownEventType
 from realtime.groups import namespace_group, owner_group
+from realtime.hub import EVENT as EVENT_MESSAGE_TYPE
+from realtime.hub import hub
 from realtime.models import Event
-from realtime.publish import EVENT_MESSAGE_TYPE, emit, event_message, publish
+from realtime.publish import emit, event_message, publish
+from tests.support.recorder import Recorder
 from tests.support.servers import free_port
 
 from . import spec
@@ -47,30 +49,30 @@ def test_emit_records_targets(db: Any, staff_user: Any) -> None:
     assert all(event.is_targeted for event in (by_user, by_role, to_all))
 
 
-def test_emit_publishes_only_on_commit(db: Any,
-                                       django_capture_on_commit_callbacks: Any) -> None:
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(namespace_group("products"), channel)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        event = emit("product:updated", {"id": 3})
-    assert len(callbacks) == 1  # deferred, not sent yet
-    callbacks[0]()
-    message = async_to_sync(layer.receive)(channel)
-    assert message == event_message(event)
-    assert message["type"] == EVENT_MESSAGE_TYPE
+@pytest.mark.django_db(transaction=True)
+async def test_emit_publishes_only_on_commit() -> None:
+    recorder = Recorder()
+    await hub.join(namespace_group("products"), recorder)
+
+    def work() -> Any:
+        with transaction.atomic():
+            event = emit("product:updated", {"id": 3})
+            assert recorder.messages == []  # deferred, not sent yet
+        return event
+
+    event = await database_sync_to_async(work)()
+    assert recorder.messages == [event_message(event)]
+    assert recorder.messages[0]["type"] == EVENT_MESSAGE_TYPE
 
 
-def test_owner_scoped_event_reaches_namespace_and_owner_groups(db: Any) -> None:
-    layer = get_channel_layer()
-    everyone_channel = async_to_sync(layer.new_channel)()
-    owner_channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(namespace_group("payments"), everyone_channel)
-    async_to_sync(layer.group_add)(owner_group("payments", 77), owner_channel)
-    event = emit("payment:received", {"id": 1}, owner=77)
-    assert publish(event) is True
-    assert async_to_sync(layer.receive)(everyone_channel)["id"] == event.pk
-    assert async_to_sync(layer.receive)(owner_channel)["id"] == event.pk
+@pytest.mark.django_db(transaction=True)
+async def test_owner_scoped_event_reaches_namespace_and_owner_groups() -> None:
+    everyone, owner = Recorder(), Recorder()
+    await hub.join(namespace_group("payments"), everyone)
+    await hub.join(owner_group("payments", 77), owner)
+    event = await database_sync_to_async(emit)("payment:received", {"id": 1}, owner=77)
+    assert [m["id"] for m in everyone.messages] == [event.pk]
+    assert [m["id"] for m in owner.messages] == [event.pk]
 
 
 @pytest.mark.django_db(transaction=True)

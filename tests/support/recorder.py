@@ -1,0 +1,17 @@
+"""A hub member that keeps what it is handed, in place of a socket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+
+    @property
+    def ids(self) -> list[int]:
+        return [message["id"] for message in self.messages]
