@@ -6,13 +6,21 @@ the event log bridging other processes) and Redis (a real redis-server).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, session_cookie
+from tests.support.servers import (
+    DEMO_PASSWORD,
+    DaphneServer,
+    PostgresServer,
+    Project,
+    session_cookie,
+)
 from tests.support.wsclient import WS, fetch_token
 
 
@@ -47,13 +55,26 @@ class Deployment:
         return await self.project.ashell(code)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL cluster (outside pytest's private temp dir: it runs as postgres)."""
+    workdir = Path(tempfile.mkdtemp(prefix="omni-pg-"))
+    server = PostgresServer.start(workdir)
+    yield server
+    server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def _make_deployment(mode: str, workdir: Path, request: pytest.FixtureRequest) -> Deployment:
-    redis_url = request.getfixturevalue("redis_server").url if mode == "redis" else None
-    project = Project.create(workdir, redis_url=redis_url)
+    redis_url = request.getfixturevalue("redis_server").url if mode != "embedded" else None
+    database_url = request.getfixturevalue("postgres_server").url if mode == "postgres" else None
+    project = Project.create(workdir, redis_url=redis_url, database_url=database_url)
     return Deployment(mode, project, DaphneServer.start(project))
 
 
-@pytest.fixture(scope="session", params=["embedded", "redis"])
+# embedded: SQLite + in-process layer; redis: SQLite + Redis; postgres: the production
+# components, PostgreSQL + Redis.
+@pytest.fixture(scope="session", params=["embedded", "redis", "postgres"])
 def deployment(request: pytest.FixtureRequest,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     deployment = _make_deployment(request.param, tmp_path_factory.mktemp(request.param), request)

@@ -102,12 +102,13 @@ class Project:
 
     @classmethod
     def create(cls, workdir: Path, redis_url: str | None = None,
-               extra_env: dict[str, str] | None = None) -> Project:
+               extra_env: dict[str, str] | None = None,
+               database_url: str | None = None) -> Project:
         workdir.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
         env.update({
             "DJANGO_SETTINGS_MODULE": "omni_sales.settings",
-            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+            "DATABASE_URL": database_url or f"sqlite:///{workdir / 'db.sqlite3'}",
             "SECRET_KEY": "e2e-" + workdir.name,
             "OMNI_VAR_DIR": str(workdir / "var"),
             "DEMO_PASSWORD": DEMO_PASSWORD,
@@ -203,3 +204,50 @@ def session_cookie(project: Project, username: str) -> str:
         f"assert c.login(username={username!r}, password={DEMO_PASSWORD!r})\n"
         "print(c.cookies['sessionid'].value)\n")
     return f"sessionid={out.strip().splitlines()[-1]}"
+
+
+@dataclass
+class PostgresServer:
+    """A throwaway PostgreSQL cluster (Debian's binaries) on a free loopback port.
+
+    PostgreSQL refuses to run as root, so as root the cluster belongs to the
+    ``postgres`` user and is driven through ``runuser``.
+    """
+
+    port: int
+    datadir: Path
+    run_as: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"postgres://omni@127.0.0.1:{self.port}/omni"
+
+    @staticmethod
+    def bindir() -> Path | None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        return found[-1].parent if found else None
+
+    @classmethod
+    def start(cls, workdir: Path) -> PostgresServer:
+        bindir = cls.bindir()
+        if bindir is None:
+            raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+        run_as: list[str] = []
+        if os.geteuid() == 0:
+            run_as = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(workdir, "postgres")
+        datadir, port = workdir / "pgdata", free_port()
+        subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(datadir), "-U", "omni",
+                        "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(datadir), "-l",
+                        str(workdir / "pg.log"), "-w", "-o",
+                        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                        "-c synchronous_commit=off -c full_page_writes=off", "start"],
+                       check=True, capture_output=True)
+        subprocess.run([*run_as, str(bindir.parent / "bin" / "createdb"), "-h", "127.0.0.1",
+                        "-p", str(port), "-U", "omni", "omni"], check=True, capture_output=True)
+        return cls(port, datadir, run_as)
+
+    def stop(self) -> None:
+        subprocess.run([*self.run_as, str(self.bindir() / "pg_ctl"), "-D", str(self.datadir),
+                        "-m", "immediate", "stop"], capture_output=True)
