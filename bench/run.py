@@ -78,6 +78,7 @@ class Options:
     write: bool = True
     chart: bool = True
     profile: bool = False  # py-spy on the project's servers during each burst
+    server_env: dict[str, str] = field(default_factory=dict)  # extra env for the project
     workdir: Path | None = None
     verbose: bool = True
 
@@ -198,11 +199,14 @@ class Profiler:
     def __init__(self, pids: list[int], out: Path) -> None:
         self.processes: list[subprocess.Popen] = []
         binary = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
+        extra = os.environ.get("BENCH_PYSPY_ARGS", "").split()  # e.g. --native
+        if "--native" not in extra:
+            extra.append("--nonblocking")  # py-spy refuses --native with it
         for pid in pids:
             path = out.with_name(f"{out.name}-{pid}.txt")
             self.processes.append(subprocess.Popen(
                 [binary, "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
-                 "--nonblocking", "--output", str(path), "--duration", "600"],
+                 "--output", str(path), "--duration", "600", *extra],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
     def stop(self) -> None:
@@ -515,6 +519,7 @@ async def arun(options: Options) -> dict[str, Any]:
         if any(m in ("embedded", "redis-1", "redis-2") for m in modes):
             log(options, "creating the project database (migrate, seed_demo)")
             project = Project.create(workdir / "project")
+            project.env.update(options.server_env)
         for mode in modes:
             target = make_target(mode, project)
             mode_dir = workdir / mode
@@ -642,6 +647,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--churn-wave", type=int, default=500)
     parser.add_argument("--results-dir", type=Path, default=BENCH / "results")
     parser.add_argument("--no-chart", action="store_true")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the project's processes (repeatable), "
+                             "e.g. DATABASE_CONN_MAX_AGE=600")
     parser.add_argument("--profile", action="store_true",
                         help="record py-spy profiles of the project's servers during bursts")
     args = parser.parse_args(argv)
@@ -654,7 +662,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         burst_timeout=args.burst_timeout, latency_sockets=args.latency_sockets,
         latency_reps=args.latency_reps, churn_total=args.churn_total,
         churn_wave=args.churn_wave, results_dir=args.results_dir, chart=not args.no_chart,
-        profile=args.profile)
+        profile=args.profile,
+        server_env=dict(item.split("=", 1) for item in args.server_env))
 
 
 def main(argv: list[str] | None = None) -> None:
