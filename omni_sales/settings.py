@@ -177,6 +177,7 @@ REALTIME_ENV = {
     "WS_EVENT_RETENTION_DAYS": ("EVENT_RETENTION_DAYS", float),
     "WS_BRIDGE_POLL_INTERVAL": ("BRIDGE_POLL_INTERVAL", float),
     "WS_PRESENCE_TTL": ("PRESENCE_TTL", float),
+    "WS_PRESENCE_GRACE": ("PRESENCE_GRACE", int),
     "WS_DEBOUNCE_WINDOW": ("DEBOUNCE_WINDOW", int),
     "WS_STATS_INTERVAL": ("STATS_INTERVAL", float),
     "WS_METRICS_ALLOW_IPS": ("METRICS_ACCESS", lambda v: [ip.strip() for ip in v.split(",") if ip.strip()]),

@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a socket's entry in the shared per-IP and presence sets outlives its
     # process; refreshed every heartbeat sweep, so it must exceed PING_INTERVAL.
     "PRESENCE_TTL": 90.0,
+    # Milliseconds a customer's last socket must stay closed before customer:offline,
+    # so moving from one page to the next is not an offline/online pair.
+    "PRESENCE_GRACE": 3000,
     # Event types coalesced per key within DEBOUNCE_WINDOW ms (latest value only):
     # type -> the payload field that keys it.
     "DEBOUNCE_TYPES": {"inventory:updated": "productId"},

@@ -1,24 +1,55 @@
 """Which customers are online: their open sockets, counted across processes.
 
-``customer:online`` is emitted when a customer's first socket opens and
-``customer:offline`` when their last one closes, so several tabs (or sockets on
-several processes) count once. When a process dies its sockets expire from the
-shared sets, and the next heartbeat sweep anywhere emits the missing offline.
+``customer:online`` is announced when a customer's first socket opens and
+``customer:offline`` when their last one has been closed for ``PRESENCE_GRACE``
+ms — so several tabs, sockets on several processes, and the close-and-reopen of
+moving from one page to the next all count once. Each transition is announced
+once cluster-wide: an "announced" flag (a Redis key, or this process's set)
+is taken by whoever announces online and released by whoever announces
+offline. When a process dies its sockets expire from the shared sets, and the
+next heartbeat sweep anywhere announces the customers it left offline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+
 from channels.db import database_sync_to_async
 
+from .conf import setting
 from .publish import emit
 from .roles import Profile
 from .shared import customer_sockets, redis_client
 
-_names: dict[int, str] = {}
+_announced: set[int] = set()
 
 
-def _labels_key() -> str:
-    return customer_sockets._key("labels")
+def _key(name: str) -> str:
+    return customer_sockets._key(name)
+
+
+async def _claim(customer_id: int, name: str) -> bool:
+    """Take the "announced online" flag; False if someone already holds it."""
+    client = redis_client()
+    if client is None:
+        if customer_id in _announced:
+            return False
+        _announced.add(customer_id)
+        return True
+    await client.hset(_key("labels"), str(customer_id), name)
+    return bool(await client.set(_key(f"announced:{customer_id}"), "1", nx=True))
+
+
+async def _release(customer_id: int) -> bool:
+    """Drop the flag; True if this call dropped it (and so announces offline)."""
+    client = redis_client()
+    if client is None:
+        if customer_id not in _announced:
+            return False
+        _announced.discard(customer_id)
+        return True
+    return bool(await client.delete(_key(f"announced:{customer_id}")))
 
 
 async def _announce(event_type: str, customer_id: int, name: str) -> None:
@@ -27,29 +58,41 @@ async def _announce(event_type: str, customer_id: int, name: str) -> None:
 
 
 async def join(profile: Profile, connection_id: str) -> None:
-    """Count a customer's socket; announce them online if it is their first anywhere."""
-    _names[profile.id] = profile.name
-    client = redis_client()
-    if client is not None:
-        await client.hset(_labels_key(), str(profile.id), profile.name)
-    if await customer_sockets.add(str(profile.id), connection_id) == 1:
+    """Count a customer's socket; announce them online unless they already are."""
+    await customer_sockets.add(str(profile.id), connection_id)
+    if await _claim(profile.id, profile.name):
         await _announce("customer:online", profile.id, profile.name)
 
 
 async def leave(profile: Profile, connection_id: str) -> None:
-    """Uncount a customer's socket; announce them offline if it was their last anywhere."""
-    if await customer_sockets.remove(str(profile.id), connection_id) == 0:
+    """Uncount a customer's socket; if it was their last, announce offline after the grace."""
+    if await customer_sockets.remove(str(profile.id), connection_id):
+        return
+    grace = setting("PRESENCE_GRACE") / 1000
+    if grace <= 0:
+        await _offline(profile)
+        return
+    # The socket's own cleanup does not wait for the grace; a task of its own does.
+    asyncio.get_running_loop().create_task(_offline(profile, after=grace),
+                                           context=contextvars.Context())
+
+
+async def _offline(profile: Profile, after: float = 0) -> None:
+    if after:
+        await asyncio.sleep(after)
+        if await customer_sockets.size(str(profile.id)):
+            return  # back within the grace: a page change, not a departure
+    if await _release(profile.id):
         await _announce("customer:offline", profile.id, profile.name)
 
 
 async def reap() -> None:
     """Announce offline the customers whose last sockets were on a process that died."""
-    emptied = await customer_sockets.reap()
-    if not emptied:
-        return
     client = redis_client()
-    for customer_id in emptied:
-        name = await client.hget(_labels_key(), customer_id) if client is not None else None
+    for customer_id in await customer_sockets.reap():
+        if not await _release(int(customer_id)):
+            continue
+        name = await client.hget(_key("labels"), customer_id) if client is not None else None
         name = name.decode() if isinstance(name, bytes) else (name or "")
         await _announce("customer:offline", int(customer_id), name)
 

@@ -102,6 +102,17 @@ class SharedSets:
             logger.warning("shared %s set release failed in Redis", self.kind, exc_info=True)
             return len(self.local.get(name, ()))
 
+    async def size(self, name: str) -> int:
+        """Live members of one set, across processes."""
+        client = redis_client()
+        if client is None:
+            return len(self.local.get(name, ()))
+        try:
+            return int(await client.zcount(self._key(name), time.time(), "+inf"))
+        except Exception:
+            logger.warning("shared %s size unavailable in Redis", self.kind, exc_info=True)
+            return len(self.local.get(name, ()))
+
     async def refresh(self) -> None:
         """Push this process's members' expiry forward (the heartbeat sweeper calls it)."""
         client = redis_client()

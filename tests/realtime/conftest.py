@@ -37,6 +37,8 @@ QUIET = 0.2
 BASE_REALTIME = {
     "PROFILE_RESOLVER": "orders.realtime.customer_profile",
     "EVENT_LOG_BRIDGE": False,
+    # Offline at once; test_presence_grace covers the grace.
+    "PRESENCE_GRACE": 0,
 }
 
 

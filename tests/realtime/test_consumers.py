@@ -749,3 +749,19 @@ async def test_open_connections_are_counted_back_down(connect: Any, token_for: A
     await socket.close()
     assert stats.snapshot()["connections"] == before
 
+
+
+async def test_a_page_change_within_the_grace_is_not_offline(
+        role_socket: Any, alice: Any, realtime_settings: Any) -> None:
+    realtime_settings(PRESENCE_GRACE=300)
+    staff = await role_socket("staff")
+    await staff.subscribe("customers")
+    page = await role_socket("alice")
+    await staff.expect("customer:online")
+    await page.close()
+    next_page = await role_socket("alice")  # the next page's socket, within the grace
+    await staff.sync()  # neither offline nor a second online came before this pong
+    await next_page.close()
+    offline = await staff.expect("customer:offline")  # after the grace, once
+    assert offline["data"]["customerId"] == alice.customer.pk
+    await staff.sync()
