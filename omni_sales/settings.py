@@ -92,7 +92,9 @@ WSGI_APPLICATION = None
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # Reused connections: Daphne runs database work on one thread, which would
+        # otherwise open a new connection for every socket's auth and subscribe.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -178,6 +180,7 @@ REALTIME_ENV = {
     "WS_BRIDGE_POLL_INTERVAL": ("BRIDGE_POLL_INTERVAL", float),
     "WS_PRESENCE_TTL": ("PRESENCE_TTL", float),
     "WS_PRESENCE_GRACE": ("PRESENCE_GRACE", int),
+    "WS_GC_THRESHOLD": ("GC_THRESHOLD", int),
     "WS_DEBOUNCE_WINDOW": ("DEBOUNCE_WINDOW", int),
     "WS_STATS_INTERVAL": ("STATS_INTERVAL", float),
     "WS_METRICS_ALLOW_IPS": ("METRICS_ACCESS", lambda v: [ip.strip() for ip in v.split(",") if ip.strip()]),

@@ -63,6 +63,23 @@ class RealtimeOriginValidator(OriginValidator):
                    for pattern in allowed)
 
 
+RAW_SEND = "realtime.send"
+
+
+class KeepServerSend:
+    """Put the server's own ``send`` in the scope, below any middleware's wrapper.
+
+    The fan-out sends thousands of event frames a second; the session middleware's
+    wrapper only matters for HTTP responses, so events skip it.
+    """
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        return await self.application({**scope, RAW_SEND: send}, receive, send)
+
+
 def websocket_stack(inner: Any) -> Any:
     """Origin check outside, session authentication inside, then the router."""
-    return RealtimeOriginValidator(AuthMiddlewareStack(inner))
+    return KeepServerSend(RealtimeOriginValidator(AuthMiddlewareStack(inner)))

@@ -61,6 +61,11 @@ DEFAULTS: dict[str, Any] = {
     # type -> the payload field that keys it.
     "DEBOUNCE_TYPES": {"inventory:updated": "productId"},
     "DEBOUNCE_WINDOW": 250,
+    # Connections of the Redis pool for per-IP counts and presence, per process.
+    "REDIS_POOL_SIZE": 20,
+    # Generation-0 threshold of the cyclic GC in realtime.server (Python's default is
+    # 700); 0 leaves Python's default.
+    "GC_THRESHOLD": 50_000,
     # Prefix of every channel-layer group this app uses.
     "GROUP_PREFIX": "rt",
     # Seconds between a server process's stats snapshots in the shared store (Redis

@@ -20,11 +20,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db.models import Max
 
 from . import bridge, presence, stats
-from .auth import user_for_token
+from .auth import RAW_SEND, user_for_token
 from .conf import setting
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
 from .groups import everyone_group, role_group, subscription_group, user_group
-from .hub import hub
+from .hub import WIRE, hub
 from .limits import new_bucket, registry
 from .models import Event
 from .protocol import (
@@ -121,6 +121,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.closed = False
         self.awaiting_pong = False
         self.client_ip = (self.scope.get("client") or ["unknown"])[0]
+        # The server's own send, below the session middleware, for the fan-out.
+        self.wire_send = self.scope.get(RAW_SEND) or self.base_send
         await self.accept()
         if not await self.admit():
             return
@@ -130,7 +132,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         bridge.ensure_running()
         session = self.scope.get("session")
         self.session = session_fingerprint(getattr(session, "session_key", None))
-        await self.set_identity(await _identify(self.scope.get("user")))
+        user = self.scope.get("user")
+        # Anonymous needs no database: skip the hop to the database thread.
+        anonymous = user is None or not getattr(user, "is_authenticated", False)
+        await self.set_identity(Identity(None, "guest", None) if anonymous
+                                else await _identify(user))
         stats.connection_opened(self.identity.role)
         self.counted = True
         logger.info("connect conn=%s user=%s role=%s ip=%s", self.connection_id,
@@ -163,6 +169,15 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.closed = True
         await self.close(CloseCode.TRY_AGAIN_LATER)
         return False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Client frames skip Channels' per-message database cleanup (a thread hop):
+        # the handlers that touch the database go through database_sync_to_async,
+        # which manages its own connections.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
 
     async def after_connect(self) -> None:
         """Hook for subclasses: runs once the ``connected`` frame is sent."""
@@ -221,7 +236,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if replayed and message["id"] in replayed:
                 return
         try:
-            await self.base_send({"type": "websocket.send", "text": message["text"]})
+            await self.wire_send({"type": "websocket.send", "text": message["text"],
+                                  WIRE: message.get(WIRE)})
         except Exception:
             # The transport went away under us (dropped, reset): the disconnect that
             # follows cleans up; other sockets of the fan-out must not notice.

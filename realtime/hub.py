@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from .conf import setting
+from .protocol import text_frame
 
 if TYPE_CHECKING:
     from .consumers import RealtimeConsumer
@@ -30,6 +31,8 @@ logger = logging.getLogger("realtime.hub")
 
 EVENT = "rt.event"
 CONTROL = "rt.control"
+# The pre-built WebSocket frame of an event, for servers that write it as is.
+WIRE = "realtime.wire"
 
 
 class Hub:
@@ -119,6 +122,8 @@ class Hub:
         if not members:
             return
         if message["type"] == EVENT:
+            if WIRE not in message:
+                message = {**message, WIRE: text_frame(message["text"])}
             # Sending never suspends (Daphne writes to the transport's buffer), so one
             # event reaches every local member before the next is looked at.
             for consumer in tuple(members):

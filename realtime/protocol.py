@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -140,6 +141,23 @@ def event_frame(event_id: int, event_type: str, namespace: str, ts: datetime | s
         ts = ts.isoformat().replace("+00:00", "Z")
     return dumps({"type": event_type, "id": event_id, "namespace": namespace,
                   "ts": ts, "data": payload})
+
+
+def text_frame(text: str) -> bytes:
+    """The WebSocket wire bytes of a server text frame (RFC 6455: FIN, opcode 1, unmasked).
+
+    Built once per event and written as is to every socket by ``realtime.server``,
+    instead of each socket encoding and framing the same text again.
+    """
+    payload = text.encode("utf-8")
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
 
 
 def require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], ref: Any,

@@ -13,6 +13,8 @@ Accepts every ``daphne`` argument. On top of plain Daphne it:
 
 from __future__ import annotations
 
+import gc
+import importlib
 import logging
 import os
 import sys
@@ -22,6 +24,8 @@ from daphne import server as daphne_server
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
+from .hub import WIRE
 
 logger = logging.getLogger("realtime.server")
 
@@ -48,8 +52,22 @@ class RealtimeWebSocketProtocol(WebSocketProtocol):
         else:
             super().serverClose(code)
 
+    def handle_reply(self, message: dict[str, Any]) -> None:
+        wire = message.get(WIRE)
+        if (wire is not None and self.state == self.STATE_OPEN
+                and self._perMessageCompress is None):
+            # An event frame built once for every socket: write it as is.
+            self.transport.write(wire)
+            self.check_backlog()
+        else:
+            super().handle_reply(message)
+
     def serverSend(self, content: Any, binary: bool = False) -> None:
         super().serverSend(content, binary)
+        self.check_backlog()
+
+    def check_backlog(self) -> None:
+        """A reader that let more than ``max_outbound`` bytes pile up is dropped."""
         transport = self.transport
         if transport is not None and pending_bytes(transport) > self.max_outbound:
             from . import stats
@@ -121,7 +139,29 @@ def main(argv: list[str] | None = None) -> None:
         if not any(a.startswith(flag) for a in args):
             args = [flag, limit, *args]
     daphne_server.WebSocketFactory = RealtimeWebSocketFactory
+    tune_gc(args)
     RealtimeCommandLine().run(args)
+
+
+def tune_gc(args: list[str]) -> None:
+    """Keep the cyclic GC off the long-lived start-up objects and the per-socket ones.
+
+    Everything imported at start-up (Django, the app, Twisted) is moved out of the
+    collector's sight with ``gc.freeze()``; with thousands of sockets, each holding a
+    few dozen container objects, the default threshold (700 allocations) would walk
+    them all many times a second. ``REALTIME["GC_THRESHOLD"]`` sets generation 0's.
+    """
+    from .conf import setting
+
+    application = next((a for a in args if ":" in a and not a.startswith("-")), None)
+    if application:
+        importlib.import_module(application.split(":", 1)[0])
+    gc.collect()
+    gc.freeze()
+    threshold = setting("GC_THRESHOLD")
+    if threshold:
+        _, second, third = gc.get_threshold()
+        gc.set_threshold(threshold, second, third)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,11 @@ def redis_client() -> Any:
     if client is None:
         import redis.asyncio as aioredis
 
-        client = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        # A bounded pool that waits for a free connection rather than opening more.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=setting("REDIS_POOL_SIZE"), timeout=5,
+            socket_connect_timeout=2, socket_timeout=2)
+        client = aioredis.Redis(connection_pool=pool)
         _clients[loop] = client
     return client
 

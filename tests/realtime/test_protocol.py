@@ -133,3 +133,22 @@ def test_event_frame_has_id_namespace_and_utc_ts() -> None:
     assert json.loads(text) == {
         "type": "order:created", "id": 42, "namespace": "orders",
         "ts": "2024-05-01T12:30:15.250000Z", "data": {"total": "149.90", "name": "Zoë"}}
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 70000])
+def test_text_frame_is_the_rfc6455_encoding_a_client_decodes(size):
+    from websockets.frames import Frame, Opcode
+    from websockets.streams import StreamReader
+
+    from realtime.protocol import text_frame
+
+    text = "é" * (size // 2) + "x" * (size % 2)
+    reader = StreamReader()
+    reader.feed_data(text_frame(text))
+    parser = Frame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        frame = done.value
+    assert frame.opcode is Opcode.TEXT and frame.fin
+    assert frame.data.decode() == text
