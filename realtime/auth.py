@@ -77,7 +77,10 @@ class KeepServerSend:
         self.application = application
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
-        return await self.application({**scope, RAW_SEND: send}, receive, send)
+        # Set on the server's own scope rather than a copy: the middleware below copies
+        # it anyway, and each copy is kept for the socket's lifetime.
+        scope[RAW_SEND] = send
+        return await self.application(scope, receive, send)
 
 
 def websocket_stack(inner: Any) -> Any:

@@ -31,6 +31,8 @@ logger = logging.getLogger("realtime.hub")
 
 EVENT = "rt.event"
 CONTROL = "rt.control"
+# Sockets served between two yields to the event loop during one event's fan-out.
+CHUNK = 256
 # The pre-built WebSocket frame of an event, for servers that write it as is.
 WIRE = "realtime.wire"
 
@@ -56,6 +58,7 @@ class Hub:
             return
         # A new event loop (tests run one per test): nothing of the old one survives.
         self.loop, self.groups, self.pending, self.channel = loop, {}, {}, None
+        self.fan_out = asyncio.Lock()
         self.layer = get_channel_layer()
         if not self.local:
             self.channel = await self.layer.new_channel("rt.hub.")
@@ -124,14 +127,17 @@ class Hub:
         if message["type"] == EVENT:
             if WIRE not in message:
                 message = {**message, WIRE: text_frame(message["text"])}
-            # Sending never suspends (Daphne writes to the transport's buffer), so one
-            # event reaches every local member before the next is looked at.
-            for consumer in tuple(members):
-                await consumer.deliver(message)
-            # Then let the loop run: the transports flush what was just written (a burst
-            # must not pile up unsent, or healthy readers look slow) and other sockets'
-            # frames and heartbeats get their turn.
-            await asyncio.sleep(0)
+            # One event at a time reaches every member (the lock keeps events in order
+            # across concurrent publishers), yielding to the loop every CHUNK sockets
+            # and after the event: transports flush what was written (a burst must not
+            # pile up unsent, or healthy readers look slow), and other sockets' frames,
+            # auth and heartbeats are not held up behind a large fan-out.
+            async with self.fan_out:
+                for index, consumer in enumerate(tuple(members), 1):
+                    await consumer.deliver(message)
+                    if not index % CHUNK:
+                        await asyncio.sleep(0)
+                await asyncio.sleep(0)
         else:
             # Control may query the database: run it in a context of its own, not in
             # the publisher's (an async_to_sync call whose executor ends with it).
