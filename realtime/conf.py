@@ -66,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
     # Generation-0 threshold of the cyclic GC in realtime.server (Python's default is
     # 700); 0 leaves Python's default.
     "GC_THRESHOLD": 50_000,
+    # A full collection after this many sockets closed (the garbage of churn).
+    "GC_COLLECT_AFTER_CLOSES": 1000,
     # Prefix of every channel-layer group this app uses.
     "GROUP_PREFIX": "rt",
     # Seconds between a server process's stats snapshots in the shared store (Redis

@@ -8,6 +8,7 @@ that did not answer, instead of one timer per socket.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -76,6 +77,7 @@ class Registry:
 
     def __init__(self) -> None:
         self.sockets: set[RealtimeConsumer] = set()
+        self.closed_since_collect = 0
         self._sweeper: asyncio.Task | None = None
 
     def __len__(self) -> int:
@@ -86,7 +88,16 @@ class Registry:
         self.ensure_sweeper()
 
     def discard(self, consumer: RealtimeConsumer) -> None:
+        if consumer not in self.sockets:
+            return
         self.sockets.discard(consumer)
+        self.closed_since_collect += 1
+        if self.closed_since_collect >= setting("GC_COLLECT_AFTER_CLOSES"):
+            # A closed socket leaves reference cycles behind in the oldest generation,
+            # which the raised GC threshold (realtime.server) rarely collects: after
+            # enough closes, collect them, so churn does not grow memory.
+            self.closed_since_collect = 0
+            gc.collect()
 
     def ensure_sweeper(self) -> None:
         loop = asyncio.get_running_loop()
