@@ -13,6 +13,7 @@ Accepts every ``daphne`` argument. On top of plain Daphne it:
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import logging
@@ -118,7 +119,18 @@ class RealtimeServer(Server):
 
         loop = task.LoopingCall(check)
         loop.start(0.05)
-        return done
+        # Daphne cancels the applications during this same phase, before their own
+        # cleanup runs: take this process's sockets out of the shared per-IP and
+        # presence sets here, so a restart does not find them counted twice.
+        forgotten = defer.Deferred.fromFuture(asyncio.ensure_future(forget_shared()))
+        return defer.gatherResults([done, forgotten], consumeErrors=True)
+
+
+async def forget_shared() -> None:
+    from .shared import customer_sockets, ip_sockets
+
+    for shared in (ip_sockets, customer_sockets):
+        await shared.forget_local()
 
 
 class RealtimeCommandLine(CommandLineInterface):

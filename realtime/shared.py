@@ -134,6 +134,20 @@ class SharedSets:
         except Exception:
             logger.warning("shared %s refresh failed in Redis", self.kind, exc_info=True)
 
+    async def forget_local(self) -> None:
+        """Remove every member this process added (it is shutting down)."""
+        local, self.local = dict(self.local), defaultdict(set)
+        client = redis_client()
+        if client is None or not local:
+            return
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                for name, members in local.items():
+                    pipe.zrem(self._key(name), *members)
+                await pipe.execute()
+        except Exception:
+            logger.warning("shared %s forget failed in Redis", self.kind, exc_info=True)
+
     async def reap(self) -> list[str]:
         """Names whose last members expired (their process died) and that this call emptied."""
         client = redis_client()

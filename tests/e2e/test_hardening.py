@@ -108,8 +108,21 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
                 what="socket a gone")
     c = await WS.open(f"{second.ws}/api/ws")
     await c.roundtrip()
+    # A process shut down with SIGTERM takes its sockets out of the shared count at
+    # once (not after PRESENCE_TTL): its two slots are free on the other process.
     await b.close()
+    d = await WS.open(f"{first.ws}/api/ws")
     await c.close()
+    await until(lambda: stats(second)["processes"][0]["connections"]["total"] == 0,
+                what="second process empty")
+    e = await WS.open(f"{second.ws}/api/ws")
+    second.process.send_signal(signal.SIGTERM)
+    assert await e.wait_closed() == 1001
+    second.process.wait(15)
+    f = await WS.open(f"{first.ws}/api/ws")  # d and f: 2, within the cap
+    await f.roundtrip()
+    for ws in (d, f):
+        await ws.close()
 
 
 async def test_rate_limit_answers_rate_limited_then_closes_with_1008(start_server):
