@@ -10,7 +10,6 @@ thin subclasses.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs
@@ -213,12 +212,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         finally:
             await self.cleanup(code)
 
-    async def send_ping(self) -> None:
+    async def send_ping(self, stamp: int) -> None:
         """The heartbeat: the client owes a ``pong`` within the timeout."""
         if self.closed:
             return
         self.awaiting_pong = True
-        await self.send_frame("ping", {"ts": int(time.time() * 1000)})
+        await self.send_frame("ping", {"ts": stamp})
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """An event for this socket's groups, already encoded; the hub's fan-out calls it."""

@@ -115,8 +115,9 @@ class Registry:
             timeout = setting("PONG_TIMEOUT") / 1000
             await asyncio.sleep(max(interval - timeout, 0.01))
             pinged = list(self.sockets)
+            stamp = int(time.time() * 1000)  # one timestamp for the whole sweep
             for consumer in pinged:
-                await consumer.send_ping()
+                await consumer.send_ping(stamp)
             await ip_sockets.refresh()
             await customer_sockets.refresh()
             await presence.reap()
