@@ -167,9 +167,9 @@ async def test_an_oversized_frame_is_refused_with_1009_without_buffering_it(star
 
 
 async def test_heartbeat_closes_silent_sockets_with_4000_and_keeps_answering_ones(start_server):
-    server = start_server(WS_PING_INTERVAL="400", WS_PONG_TIMEOUT="200")
+    server = start_server(WS_PING_INTERVAL="800", WS_PONG_TIMEOUT="500")
     silent = await WS.open(f"{server.ws}/api/ws", auto_pong=False)
-    assert silent.connected["data"]["heartbeat"] == {"interval": 400, "timeout": 200}
+    assert silent.connected["data"]["heartbeat"] == {"interval": 800, "timeout": 500}
     lively = await WS.open(f"{server.ws}/api/ws")
     await lively.subscribe("products")
     assert await silent.wait_closed(timeout=10) == 4000
