@@ -40,7 +40,7 @@ from .protocol import (
 )
 from .publish import emit
 from .retention import pruned_through
-from .roles import Identity, identify
+from .roles import ANONYMOUS, Identity, identify
 from .sessions import SESSION_ENDED, session_fingerprint
 from .shared import ip_sockets
 
@@ -110,7 +110,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.connection_id = uuid.uuid4().hex[:16]
-        self.identity = Identity(None, "guest", None)
+        self.identity = ANONYMOUS
         self.subscriptions: dict[str, str] = {}
         self.personal_groups: list[str] = []
         self.replayed: dict[str, set[int]] = {}
@@ -126,6 +126,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if not await self.admit():
             return
         self.accepted = True
+        stats.connection_opened(self.identity.role)
         self.bucket = new_bucket()
         registry.add(self)
         bridge.ensure_running()
@@ -134,10 +135,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         # Anonymous needs no database: skip the hop to the database thread.
         anonymous = user is None or not getattr(user, "is_authenticated", False)
-        await self.set_identity(Identity(None, "guest", None) if anonymous
-                                else await _identify(user))
-        stats.connection_opened(self.identity.role)
-        self.counted = True
+        await self.set_identity(ANONYMOUS if anonymous else await _identify(user))
         logger.info("connect conn=%s user=%s role=%s ip=%s", self.connection_id,
                     self.identity.user_id, self.identity.role, self.client_ip)
         await self.send_frame("connected", {
@@ -325,7 +323,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             else:
                 self.subscriptions[namespace] = new_group
                 await hub.join(new_group, self)
-        if self.accepted and getattr(self, "counted", False) and previous.role != identity.role:
+        if self.accepted and previous.role != identity.role:
             stats.connection_moved(previous.role, identity.role)
         await self.update_presence(previous, identity)
 

@@ -37,6 +37,11 @@ CHUNK = 256
 WIRE = "realtime.wire"
 
 
+def is_local(layer: Any) -> bool:
+    """No layer to cross: events are handed over in this process."""
+    return layer is None or isinstance(layer, InMemoryChannelLayer)
+
+
 class Hub:
     def __init__(self) -> None:
         self.groups: dict[str, set[RealtimeConsumer]] = {}
@@ -47,10 +52,6 @@ class Hub:
         # Debounced messages per (key, group) and the timer already set for them.
         self.pending: dict[tuple[str, str], dict[str, Any]] = {}
 
-    @property
-    def local(self) -> bool:
-        """No layer to cross: events are handed over in this process."""
-        return self.layer is None or isinstance(self.layer, InMemoryChannelLayer)
 
     async def _ensure(self) -> None:
         loop = asyncio.get_running_loop()
@@ -60,7 +61,7 @@ class Hub:
         self.loop, self.groups, self.pending, self.channel = loop, {}, {}, None
         self.fan_out = asyncio.Lock()
         self.layer = get_channel_layer()
-        if not self.local:
+        if not is_local(self.layer):
             self.channel = await self.layer.new_channel("rt.hub.")
             self.task = loop.create_task(self._receive_forever(), name="realtime-hub")
 
@@ -90,7 +91,7 @@ class Hub:
         starts receiving.
         """
         layer = get_channel_layer()
-        if layer is None or isinstance(layer, InMemoryChannelLayer):
+        if is_local(layer):
             if self.loop is asyncio.get_running_loop():
                 await self.dispatch(group, message)
         else:

@@ -27,6 +27,9 @@ class Identity(NamedTuple):
     profile: Profile | None
 
 
+ANONYMOUS = Identity(None, GUEST, None)
+
+
 def no_profile(user: Any) -> Profile | None:
     return None
 
@@ -50,7 +53,7 @@ def default_role(user: Any, profile: Profile | None) -> str:
 def identify(user: Any) -> Identity:
     """Resolve a user (or AnonymousUser/None) to an Identity. Touches the database."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Identity(None, GUEST, None)
+        return ANONYMOUS
     profile = setting("PROFILE_RESOLVER")(user)
     role = setting("ROLE_RESOLVER")(user, profile)
     return Identity(user.pk, role, profile)
