@@ -12,7 +12,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.support.servers import RedisServer, free_port
+from tests.support.servers import wait_for as _wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -44,24 +46,9 @@ def raise_nofile() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = condition()
-            if result:
-                return result
-        except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
-            last = exc
-        time.sleep(0.05)
-    raise TimeoutError(f"timed out waiting for {what}: {last!r}")
+    """The test harness's poll-until-deadline, with the bench's longer default."""
+    return _wait_for(condition, timeout=timeout, what=what)
 
 
 def http_get(url: str, timeout: float = 5, headers: dict[str, str] | None = None) -> bytes:
@@ -123,26 +110,13 @@ def stop(process: subprocess.Popen | None, timeout: float = 10) -> None:
 # Redis
 
 
-@dataclass
-class Redis:
-    port: int
-    process: subprocess.Popen
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+class Redis(RedisServer):
+    """The test harness's redis-server, with room for 10,000 sockets' worth of clients."""
 
     @classmethod
-    def start(cls, workdir: Path) -> Redis:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
-        port = free_port()
-        process = spawn([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                         "--appendonly", "no", "--dir", str(workdir), "--maxclients", "10000"],
-                        workdir / f"redis-{port}.log")
-        redis = cls(port, process)
-        wait_for(lambda: redis.info("server"), what=f"redis-server on {port}")
+    def start(cls, workdir: Path) -> Redis:  # type: ignore[override]
+        redis = super().start(workdir, "--maxclients", "10000")
+        wait_for(lambda: redis.info("server"), what=f"redis-server on {redis.port}")
         return redis
 
     def info(self, section: str) -> dict[str, Any]:
@@ -164,8 +138,6 @@ class Redis:
         finally:
             client.close()
 
-    def stop(self) -> None:
-        stop(self.process)
 
 
 # The project
