@@ -23,7 +23,7 @@ from .auth import RAW_SEND, user_for_token
 from .conf import setting
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
 from .groups import everyone_group, role_group, subscription_group, user_group
-from .hub import WIRE, hub
+from .hub import SEND, hub
 from .limits import new_bucket, registry
 from .models import Event
 from .protocol import (
@@ -233,8 +233,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if replayed and message["id"] in replayed:
                 return
         try:
-            await self.wire_send({"type": "websocket.send", "text": message["text"],
-                                  WIRE: message.get(WIRE)})
+            await self.wire_send(message[SEND])
         except Exception:
             # The transport went away under us (dropped, reset): the disconnect that
             # follows cleans up; other sockets of the fan-out must not notice.

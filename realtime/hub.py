@@ -35,6 +35,8 @@ CONTROL = "rt.control"
 CHUNK = 256
 # The pre-built WebSocket frame of an event, for servers that write it as is.
 WIRE = "realtime.wire"
+# The whole ``websocket.send`` message of an event, shared by every socket's send.
+SEND = "realtime.send_message"
 
 
 def is_local(layer: Any) -> bool:
@@ -126,8 +128,10 @@ class Hub:
         if not members:
             return
         if message["type"] == EVENT:
-            if WIRE not in message:
-                message = {**message, WIRE: text_frame(message["text"])}
+            if SEND not in message:
+                # The ASGI send message every member writes, built once per event.
+                message = {**message, SEND: {"type": "websocket.send", "text": message["text"],
+                                             WIRE: text_frame(message["text"])}}
             # One event at a time reaches every member (the lock keeps events in order
             # across concurrent publishers), yielding to the loop every CHUNK sockets
             # and after the event: transports flush what was written (a burst must not

@@ -17,7 +17,7 @@ from realtime import stats
 from realtime.events import UnknownEventType
 from realtime.groups import namespace_group, owner_group
 from realtime.hub import EVENT as EVENT_MESSAGE_TYPE
-from realtime.hub import WIRE, hub
+from realtime.hub import SEND, hub
 from realtime.models import Event
 from realtime.publish import emit, event_message, publish
 from tests.support.recorder import Recorder
@@ -61,7 +61,7 @@ async def test_emit_publishes_only_on_commit() -> None:
         return event
 
     event = await database_sync_to_async(work)()
-    assert [{k: v for k, v in m.items() if k != WIRE} for m in recorder.messages] == [
+    assert [{k: v for k, v in m.items() if k != SEND} for m in recorder.messages] == [
         event_message(event)]
     assert recorder.messages[0]["type"] == EVENT_MESSAGE_TYPE
 
