@@ -182,6 +182,7 @@ REALTIME_ENV = {
     "WS_PRESENCE_GRACE": ("PRESENCE_GRACE", int),
     "WS_GC_THRESHOLD": ("GC_THRESHOLD", int),
     "WS_DEBOUNCE_WINDOW": ("DEBOUNCE_WINDOW", int),
+    "WS_BATCH_MAX": ("BATCH_MAX", int),
     "WS_STATS_INTERVAL": ("STATS_INTERVAL", float),
     "WS_METRICS_ALLOW_IPS": ("METRICS_ACCESS", lambda v: [ip.strip() for ip in v.split(",") if ip.strip()]),
 }

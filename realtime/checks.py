@@ -15,7 +15,7 @@ POSITIVE: dict[str, type | tuple[type, ...]] = {
     "RATE_LIMIT_BURST": int, "RATE_LIMIT_CLOSE_AFTER": int, "MAX_PAYLOAD": int,
     "MAX_OUTBOUND_BUFFER": int, "PING_INTERVAL": int, "PONG_TIMEOUT": int, "TOKEN_TTL": int,
     "MAX_REPLAY": int, "EVENT_RETENTION_DAYS": (int, float), "BRIDGE_POLL_INTERVAL": (int, float),
-    "SHUTDOWN_GRACE": (int, float), "PRESENCE_TTL": (int, float),
+    "SHUTDOWN_GRACE": (int, float), "PRESENCE_TTL": (int, float), "BATCH_MAX": int,
 }
 OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER"}
 

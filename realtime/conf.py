@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     # type -> the payload field that keys it.
     "DEBOUNCE_TYPES": {"inventory:updated": "productId"},
     "DEBOUNCE_WINDOW": 250,
+    # Events of one group waiting while the hub is busy go out as one ``batch`` frame
+    # of at most this many; 1 sends every event as a frame of its own.
+    "BATCH_MAX": 100,
     # Connections of the Redis pool for per-IP counts and presence, per process.
     "REDIS_POOL_SIZE": 20,
     # Generation-0 threshold of the cyclic GC in realtime.server (Python's default is

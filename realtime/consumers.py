@@ -23,7 +23,7 @@ from .auth import RAW_SEND, user_for_token
 from .conf import setting
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
 from .groups import everyone_group, role_group, subscription_group, user_group
-from .hub import SEND, hub
+from .hub import SEND, batch_message, hub
 from .limits import new_bucket, registry
 from .models import Event
 from .protocol import (
@@ -217,29 +217,41 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.awaiting_pong = True
         await self.send_frame("ping", {"ts": stamp})
 
-    async def deliver(self, message: dict[str, Any]) -> None:
-        """An event for this socket's groups, already encoded; the hub's fan-out calls it."""
+    async def deliver(self, messages: list[dict[str, Any]], send: dict[str, Any]) -> None:
+        """Events for this socket's groups, already encoded as ``send`` (one frame or a
+        batch); the hub's fan-out calls it. Events the socket must not get now are
+        left out, and the frame rebuilt for the rest."""
         if self.closed:
             return
-        if not message["targeted"]:
-            namespace = message["ns"]
-            held = self.holding.get(namespace)
-            if held is not None:
-                held.append(message)
+        wanted = [message for message in messages if self.wants(message)]
+        if len(wanted) != len(messages):
+            if not wanted:
                 return
-            if namespace not in self.subscriptions:
-                return
-            replayed = self.replayed.get(namespace)
-            if replayed and message["id"] in replayed:
-                return
+            send = wanted[0][SEND] if len(wanted) == 1 else batch_message(wanted)
         try:
-            await self.wire_send(message[SEND])
+            await self.wire_send(send)
         except Exception:
             # The transport went away under us (dropped, reset): the disconnect that
             # follows cleans up; other sockets of the fan-out must not notice.
             self.closed = True
             return
-        stats.record_delivery(message)
+        for message in wanted:
+            stats.record_delivery(message)
+
+    def wants(self, message: dict[str, Any]) -> bool:
+        """Whether a live event goes out now: subscribed, not replayed already, and not
+        held back by a subscribe in progress (it then joins the held ones)."""
+        if message["targeted"]:
+            return True
+        namespace = message["ns"]
+        held = self.holding.get(namespace)
+        if held is not None:
+            held.append(message)
+            return False
+        if namespace not in self.subscriptions:
+            return False
+        replayed = self.replayed.get(namespace)
+        return not (replayed and message["id"] in replayed)
 
     async def control(self, message: dict[str, Any]) -> None:
         """A session ended or a role may have changed: close or keep the socket."""
@@ -370,7 +382,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send_subscribed(namespace, since, ref)
         finally:
             for message in self.holding.pop(namespace, ()):
-                await self.deliver(message)
+                await self.deliver([message], message[SEND])
 
     async def send_subscribed(self, namespace: str, since: int | None, ref: Any) -> None:
         """``subscribed``, then (with ``since``) the replay or a ``reset``."""

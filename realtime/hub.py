@@ -39,6 +39,16 @@ WIRE = "realtime.wire"
 SEND = "realtime.send_message"
 
 
+def send_message(text: str) -> dict[str, Any]:
+    """The ``websocket.send`` message of a frame, with its wire bytes for realtime.server."""
+    return {"type": "websocket.send", "text": text, WIRE: text_frame(text)}
+
+
+def batch_message(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """One ``batch`` frame of events, in order, from their already-encoded texts."""
+    return send_message('{"type":"batch","data":[%s]}' % ",".join(m["text"] for m in messages))
+
+
 def is_local(layer: Any) -> bool:
     """No layer to cross: events are handed over in this process."""
     return layer is None or isinstance(layer, InMemoryChannelLayer)
@@ -53,7 +63,9 @@ class Hub:
         self.task: asyncio.Task | None = None
         # Debounced messages per (key, group) and the timer already set for them.
         self.pending: dict[tuple[str, str], dict[str, Any]] = {}
-
+        # Events waiting for the fan-out task, in arrival order, with their group.
+        self.backlog: list[tuple[str, dict[str, Any]]] = []
+        self.drainer: asyncio.Task | None = None
 
     async def _ensure(self) -> None:
         loop = asyncio.get_running_loop()
@@ -61,7 +73,7 @@ class Hub:
             return
         # A new event loop (tests run one per test): nothing of the old one survives.
         self.loop, self.groups, self.pending, self.channel = loop, {}, {}, None
-        self.fan_out = asyncio.Lock()
+        self.backlog, self.drainer = [], None
         self.layer = get_channel_layer()
         if not is_local(self.layer):
             self.channel = await self.layer.new_channel("rt.hub.")
@@ -112,7 +124,13 @@ class Hub:
                 await asyncio.sleep(0.1)
 
     async def dispatch(self, group: str, message: dict[str, Any]) -> None:
-        """Hand a message to the group's local members (debounced ones after the window)."""
+        """Queue a message for the group's local members (debounced ones after the window).
+
+        Events wait in one backlog, in arrival order, for the drain task; whatever
+        arrives while it is still writing earlier events is sent as ``batch`` frames
+        on its next round, so a burst costs one write per socket per round, not per
+        event. An idle hub sends a lone event at once, as a frame of its own.
+        """
         key = message.get("debounce")
         if key is not None:
             slot = (key, group)
@@ -124,31 +142,66 @@ class Hub:
                 return
             self.pending[slot] = message
             return
-        members = self.groups.get(group)
-        if not members:
+        if not self.groups.get(group):
             return
-        if message["type"] == EVENT:
-            if SEND not in message:
-                # The ASGI send message every member writes, built once per event.
-                message = {**message, SEND: {"type": "websocket.send", "text": message["text"],
-                                             WIRE: text_frame(message["text"])}}
-            # One event at a time reaches every member (the lock keeps events in order
-            # across concurrent publishers), yielding to the loop every CHUNK sockets
-            # and after the event: transports flush what was written (a burst must not
-            # pile up unsent, or healthy readers look slow), and other sockets' frames,
-            # auth and heartbeats are not held up behind a large fan-out.
-            async with self.fan_out:
-                for index, consumer in enumerate(tuple(members), 1):
-                    await consumer.deliver(message)
-                    if not index % CHUNK:
-                        await asyncio.sleep(0)
-                await asyncio.sleep(0)
-        else:
+        if message["type"] != EVENT:
             # Control may query the database: run it in a context of its own, not in
             # the publisher's (an async_to_sync call whose executor ends with it).
             loop = asyncio.get_running_loop()
-            for consumer in tuple(members):
+            for consumer in tuple(self.groups[group]):
                 loop.create_task(consumer.control(message), context=contextvars.Context())
+            return
+        if SEND not in message:
+            # The ASGI send message every member writes, built once per event.
+            message[SEND] = send_message(message["text"])
+        self.backlog.append((group, message))
+        if self.drainer is None:
+            self.drainer = asyncio.get_running_loop().create_task(
+                self._drain(), name="realtime-hub-fan-out", context=contextvars.Context())
+
+    async def _drain(self) -> None:
+        """Send the backlog, round after round, until it is empty.
+
+        One task does every fan-out, so events reach each socket in the order they
+        arrived. A round takes the whole backlog and groups it by group (the order
+        within a group kept): a socket's events of one namespace all come through one
+        group, so their order is kept too.
+        """
+        try:
+            while self.backlog:
+                rounds, self.backlog = self.backlog, []
+                by_group: dict[str, list[dict[str, Any]]] = {}
+                for group, message in rounds:
+                    by_group.setdefault(group, []).append(message)
+                for group, messages in by_group.items():
+                    await self._fan_out(group, messages)
+        finally:
+            self.drainer = None
+
+    async def _fan_out(self, group: str, messages: list[dict[str, Any]]) -> None:
+        """Events of one group to its members: one frame each, or ``batch`` frames.
+
+        Yields to the loop every CHUNK sockets and after each frame: transports flush
+        what was written (a burst must not pile up unsent, or healthy readers look
+        slow), and other sockets' frames, auth and heartbeats are not held up behind
+        a large fan-out; events arriving meanwhile make the next round's batch.
+        """
+        size = setting("BATCH_MAX")
+        for start in range(0, len(messages), size):
+            part = messages[start:start + size]
+            send = part[0][SEND] if len(part) == 1 else batch_message(part)
+            members = self.groups.get(group)
+            if not members:
+                return
+            for index, consumer in enumerate(tuple(members), 1):
+                try:
+                    await consumer.deliver(part, send)
+                except Exception:
+                    # One socket's failure is its own; the others still get the event.
+                    logger.exception("delivery failed group=%s", group)
+                if not index % CHUNK:
+                    await asyncio.sleep(0)
+            await asyncio.sleep(0)
 
     def _fire(self, slot: tuple[str, str]) -> None:
         message = self.pending.pop(slot, None)

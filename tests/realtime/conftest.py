@@ -74,6 +74,8 @@ class Socket:
         self.communicator = communicator
         self.hello: dict[str, Any] = {}
         self.closed = False
+        self.unbatched: list[dict[str, Any]] = []
+        self.batches = 0
 
     async def send(self, frame_type: str, data: Any = None, ref: Any = None) -> None:
         frame: dict[str, Any] = {"type": frame_type}
@@ -87,10 +89,19 @@ class Socket:
         await self.communicator.send_to(text_data=text)
 
     async def recv(self, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The next frame; the events of a ``batch`` frame one by one, as clients do
+        (the server batches when it has a backlog; ``batches`` counts those frames)."""
+        if self.unbatched:
+            return self.unbatched.pop(0)
         text = await self.communicator.receive_from(timeout=timeout)
         assert isinstance(text, str), f"expected a text frame, got {text!r}"
         frame = json.loads(text)
         assert isinstance(frame, dict), frame
+        if frame.get("type") == "batch":
+            assert isinstance(frame["data"], list) and len(frame["data"]) > 1, frame
+            self.batches += 1
+            first, *self.unbatched = frame["data"]
+            return first
         return frame
 
     async def expect(self, frame_type: str, timeout: float = TIMEOUT) -> dict[str, Any]:
@@ -131,6 +142,7 @@ class Socket:
         return output.get("code")
 
     async def assert_nothing(self) -> None:
+        assert not self.unbatched, f"unexpected frames {self.unbatched}"
         assert await self.communicator.receive_nothing(timeout=QUIET), "unexpected frame"
 
     async def close(self) -> None:

@@ -502,6 +502,29 @@ async def test_replayed_event_also_delivered_live_appears_once(
     assert (await guest.recv())["id"] == after.pk
 
 
+async def test_events_published_together_arrive_as_one_batch_without_what_was_replayed(
+        role_socket: Any, emit_now: Any) -> None:
+    """Events that wait for the fan-out go out as one ``batch`` frame; a socket that
+    already has one of them (replayed) gets the rest, in a frame rebuilt for it."""
+    start = await emit_now("product:created", {"id": 1})
+    late = await log_unpublished("products", "product:updated", {"id": 1, "late": True})
+    later = await log_unpublished("products", "product:updated", {"id": 1, "later": True})
+    staff, guest = await role_socket("staff"), await role_socket("guest")
+    await staff.subscribe("products")
+    await guest.subscribe("products", since=start.pk)
+    # Both were committed before the replay read the log; their live copies come later.
+    assert [(await guest.recv())["id"] for _ in range(2)] == [late.pk, later.pk]
+    newest = await log_unpublished("products", "product:deleted", {"id": 1})
+    for event in (late, later, newest):  # no yield between: one backlog
+        assert await apublish(event) is True
+    assert [(await staff.recv())["id"] for _ in range(3)] == [late.pk, later.pk, newest.pk]
+    assert staff.batches == 1
+    assert (await guest.recv())["id"] == newest.pk
+    assert guest.batches == 0
+    await guest.sync()
+    await staff.sync()
+
+
 async def test_resubscribing_without_since_forgets_the_replay(role_socket: Any,
                                                               emit_now: Any) -> None:
     start = await emit_now("product:created", {"id": 1})

@@ -4,13 +4,15 @@ debouncing per key — against the in-process path and a real Redis."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 from channels.layers import channel_layers
 from django.test import override_settings
 
-from realtime.hub import EVENT, Hub
+from realtime.hub import EVENT, WIRE, Hub
+from realtime.protocol import text_frame
 from tests.support.recorder import Recorder
 
 
@@ -34,13 +36,75 @@ async def test_local_fan_out_reaches_every_member_of_the_group_only() -> None:
     await hub.join("rt.orders", b)
     await hub.join("rt.payments", outsider)
     await hub.publish("rt.orders", event(1))
-    assert a.ids == b.ids == [1] and outsider.ids == []
+    await until(lambda: a.ids == b.ids == [1])
     await hub.leave("rt.orders", a)
     await hub.publish("rt.orders", event(2))
-    assert a.ids == [1] and b.ids == [1, 2]
+    await until(lambda: b.ids == [1, 2])
+    assert a.ids == [1] and outsider.ids == []
     assert "rt.payments" in hub.groups
     await hub.leave("rt.payments", outsider)
     assert "rt.payments" not in hub.groups  # an empty group is forgotten
+
+
+async def test_an_idle_hub_sends_a_lone_event_as_its_own_frame() -> None:
+    hub = Hub()
+    member = Recorder()
+    await hub.join("rt.orders", member)
+    await hub.publish("rt.orders", event(1))
+    await until(lambda: member.ids == [1])
+    assert json.loads(member.sends[0]["text"]) == {"id": 1}
+    assert member.sends[0][WIRE] == text_frame('{"id":1}')
+
+
+async def test_events_that_wait_for_the_fan_out_go_as_batches_per_group_in_order() -> None:
+    hub = Hub()
+    staff, customer = Recorder(), Recorder()
+    await hub.join("rt.orders", staff)
+    await hub.join("rt.orders.own.7", customer)
+    # Published without yielding: all but the first wait for the drain task.
+    for event_id in range(1, 6):
+        await hub.publish("rt.orders", event(event_id))
+        if event_id % 2:
+            await hub.publish("rt.orders.own.7", event(event_id))
+    await until(lambda: len(staff.ids) == 5 and len(customer.ids) == 3)
+    assert staff.ids == [1, 2, 3, 4, 5] and customer.ids == [1, 3, 5]
+    frames = [json.loads(send["text"]) for send in staff.sends]
+    assert [frame["type"] for frame in frames] == ["batch"]
+    assert frames[0]["data"] == [{"id": n} for n in range(1, 6)]
+    assert staff.sends[0][WIRE] == text_frame(staff.sends[0]["text"])
+    assert [json.loads(send["text"])["data"] for send in customer.sends] == [
+        [{"id": 1}, {"id": 3}, {"id": 5}]]
+
+
+@pytest.mark.parametrize(("batch_max", "sizes"), [(2, [2, 2, 1]), (1, [1, 1, 1, 1, 1])])
+async def test_batch_max_bounds_a_frame(realtime_settings: Any, batch_max: int,
+                                        sizes: list[int]) -> None:
+    realtime_settings(BATCH_MAX=batch_max)
+    hub = Hub()
+    member = Recorder()
+    await hub.join("rt.orders", member)
+    for event_id in range(1, 6):
+        await hub.publish("rt.orders", event(event_id))
+    await until(lambda: len(member.ids) == 5)
+    assert member.ids == [1, 2, 3, 4, 5]
+    frames = [json.loads(send["text"]) for send in member.sends]
+    assert [len(f["data"]) if f.get("type") == "batch" else 1 for f in frames] == sizes
+
+
+class Broken(Recorder):
+    async def deliver(self, messages: list[dict[str, Any]], send: dict[str, Any]) -> None:
+        raise RuntimeError("a member that fails")
+
+
+async def test_a_failing_member_does_not_stop_the_fan_out_or_the_next_events() -> None:
+    hub = Hub()
+    members = [Recorder() for _ in range(3)]
+    for member in [*members[:2], Broken(), members[2]]:
+        await hub.join("rt.orders", member)
+    await hub.publish("rt.orders", event(1))
+    await until(lambda: all(member.ids == [1] for member in members))
+    await hub.publish("rt.orders", event(2))
+    await until(lambda: all(member.ids == [1, 2] for member in members))
 
 
 async def test_a_process_without_members_only_sends() -> None:

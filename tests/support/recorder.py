@@ -8,9 +8,12 @@ from typing import Any
 class Recorder:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
+        # The ``websocket.send`` message of each delivery (a frame or a batch).
+        self.sends: list[dict[str, Any]] = []
 
-    async def deliver(self, message: dict[str, Any]) -> None:
-        self.messages.append(message)
+    async def deliver(self, messages: list[dict[str, Any]], send: dict[str, Any]) -> None:
+        self.messages.extend(messages)
+        self.sends.append(send)
 
     @property
     def ids(self) -> list[int]:
