@@ -46,7 +46,8 @@ def send_message(text: str) -> dict[str, Any]:
 
 def batch_message(messages: list[dict[str, Any]]) -> dict[str, Any]:
     """One ``batch`` frame of events, in order, from their already-encoded texts."""
-    return send_message('{"type":"batch","data":[%s]}' % ",".join(m["text"] for m in messages))
+    texts = ",".join(message["text"] for message in messages)
+    return send_message(f'{{"type":"batch","data":[{texts}]}}')
 
 
 def is_local(layer: Any) -> bool:
