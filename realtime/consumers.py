@@ -24,6 +24,7 @@ from .conf import setting
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
 from .groups import everyone_group, role_group, subscription_group, user_group
 from .hub import SEND, batch_message, hub
+from .lastid import LatestEventId
 from .limits import new_bucket, registry
 from .models import Event
 from .protocol import (
@@ -81,8 +82,11 @@ def _emit(event_type: str, payload: dict[str, Any]) -> None:
 
 
 @database_sync_to_async
-def _latest_event_id() -> int:
+def _max_event_id() -> int:
     return Event.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+latest_event_id = LatestEventId(_max_event_id)
 
 
 @database_sync_to_async
@@ -386,7 +390,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def send_subscribed(self, namespace: str, since: int | None, ref: Any) -> None:
         """``subscribed``, then (with ``since``) the replay or a ``reset``."""
-        last_id = await _latest_event_id()
+        last_id = await latest_event_id.get()
         if since is None:
             await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": last_id,
                                                  "recovered": False}, ref)
