@@ -43,9 +43,13 @@ def chart(report: dict[str, Any], out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     for target in sorted(series, key=order):
         points = sorted(series[target])
-        style = "--" if target in ("websockets", "socketio") else "-"
-        ax.plot([p[0] for p in points], [p[1] for p in points], style, marker="o",
-                label=LABELS.get(target, target))
+        style: dict[str, Any] = {"linestyle": "-", "marker": "o"}
+        if target in ("websockets", "socketio"):
+            style["linestyle"] = "--"
+        elif target == "channels":  # stock Channels: the line the project is seen against
+            style.update(linestyle=":", marker="s", color="grey")
+        ax.plot([p[0] for p in points], [p[1] for p in points], label=LABELS.get(target, target),
+                **style)
     for x, y, text in lossy:
         ax.annotate(text, (x, y), textcoords="offset points", xytext=(-10, 8), fontsize=7,
                     ha="right")

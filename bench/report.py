@@ -8,6 +8,7 @@ LABELS = {
     "embedded": "project, embedded (in-memory layer, 1 Daphne)",
     "redis-1": "project, Redis pubsub, 1 Daphne",
     "redis-2": "project, Redis pubsub, 2 Daphne",
+    "channels": "stock Channels (Daphne + channels_redis pubsub, stock consumer)",
     "websockets": "yardstick: Python `websockets.broadcast`",
     "socketio": "yardstick: Node socket.io (room emit)",
 }
@@ -85,6 +86,11 @@ def markdown(report: dict[str, Any]) -> str:
             lines += ["Deliveries/s as a ratio to the socket.io yardstick: " + "; ".join(
                 f"{r['target']} N={num(r['sockets'])}: "
                 f"{r['vs']['socketio'].get('deliveries_per_s', 0):.3g}×" for r in socketio), ""]
+        stock = [r for r in bursts if r.get("vs", {}).get("channels")]
+        if stock:
+            lines += ["Deliveries/s as a ratio to stock Channels: " + "; ".join(
+                f"{r['target']} N={num(r['sockets'])}: "
+                f"{r['vs']['channels'].get('deliveries_per_s', 0):.3g}×" for r in stock), ""]
     latency = [r for r in results if r["scenario"] == "latency"]
     if latency:
         lines += [

@@ -1,18 +1,20 @@
 """The benchmark, with its yardstick measured in the same run.
 
     .venv/bin/python -m bench.run [--scenarios burst,latency,churn]
-        [--modes embedded,redis-1,redis-2,websockets,socketio]
+        [--modes embedded,redis-1,redis-2,channels,websockets,socketio]
         [--sizes 1000,5000,10000] [--events K] [--quick] [--client node|python]
 
 Per mode it starts the servers afresh for each scenario: the project's Daphne
 (``python -m realtime.server``) with the in-memory layer (``embedded``), with Redis
 and one process (``redis-1``) or two (``redis-2``, sockets round-robin across them),
-and the yardsticks: a plain ``websockets.broadcast`` server and a socket.io server.
+stock Channels (``channels``: stock Daphne, the channels_redis pubsub layer and a
+consumer written as the Channels docs show, bench/yardstick_channels.py), and the
+yardsticks: a plain ``websockets.broadcast`` server and a socket.io server.
 The same load client (several worker processes, each holding a share of the
 sockets) opens N sockets, authenticates them with tokens of real users from
 ``POST /api/ws/token``, subscribes them to ``orders``, and counts every event. The
 project's events come from real ``Order`` saves in another process (bench/saver.py);
-the yardsticks' from an HTTP trigger.
+stock Channels' and the yardsticks' from an HTTP trigger.
 
 Results: bench/results/<date>.json and .md (the table printed here too), and a PNG
 chart (bench/chart.py, matplotlib from bench/requirements.txt, installed on demand).
@@ -41,6 +43,7 @@ from typing import Any
 from .targets import (
     BENCH,
     PYTHON,
+    ChannelsTarget,
     LineProcess,
     Project,
     ProjectTarget,
@@ -52,8 +55,9 @@ from .targets import (
 )
 
 SCENARIOS = ("burst", "latency", "churn")
-MODES = ("embedded", "redis-1", "redis-2", "websockets", "socketio")
+MODES = ("embedded", "redis-1", "redis-2", "channels", "websockets", "socketio")
 YARDSTICKS = ("websockets", "socketio")
+RATIO_BASES = (*YARDSTICKS, "channels")  # the project's figures ÷ each of these
 NAMESPACE = "orders"
 
 
@@ -338,6 +342,8 @@ async def scenario_churn(target: Target, pool: ClientPool, tokens: list[str],
     wave, total = options.churn_wave, options.churn_total
     target.start(workdir)
     failed = 0
+    # The per-IP counters are the project's (realtime.limits); stock Channels has none.
+    counters = target.redis if target.kind == "project" else None
     try:
         # One warm-up wave first: the process's first sockets grow its heap for good.
         warm = await pool.connect(target, wave, tokens, options)
@@ -346,7 +352,7 @@ async def scenario_churn(target: Target, pool: ClientPool, tokens: list[str],
         open_before = await _settle(target)
         before = sample(target.server_pids)
         clients_before = target.redis.info("clients")["connected_clients"] if target.redis else None
-        ip_before = target.redis.ip_counter_members() if target.redis else None
+        ip_before = counters.ip_counter_members() if counters else None
         t0 = time.monotonic()
         for _ in range(max(1, total // wave)):
             result = await pool.connect(target, wave, tokens, options)
@@ -356,7 +362,7 @@ async def scenario_churn(target: Target, pool: ClientPool, tokens: list[str],
         open_after = await _settle(target)
         after = sample(target.server_pids)
         clients_after = target.redis.info("clients")["connected_clients"] if target.redis else None
-        ip_after = target.redis.ip_counter_members() if target.redis else None
+        ip_after = counters.ip_counter_members() if counters else None
         target.check_alive()
     finally:
         target.stop()
@@ -396,13 +402,14 @@ RATIO_KEYS = ("connect_s", "auth_p50_ms", "auth_p99_ms", "deliveries_per_s",
 
 
 def add_ratios(results: list[dict[str, Any]]) -> None:
-    """``vs[yardstick][key]`` = project figure ÷ the yardstick's in the same scenario and N."""
+    """``vs[base][key]`` = project figure ÷ that of ``base`` (a yardstick or stock Channels)
+    in the same scenario and N."""
     index = {(r["scenario"], r["target"], r["sockets"]): r for r in results}
     for result in results:
         if result["kind"] != "project":
             continue
         result["vs"] = {}
-        for yardstick in YARDSTICKS:
+        for yardstick in RATIO_BASES:
             other = index.get((result["scenario"], yardstick, result["sockets"]))
             if other is None:
                 continue
@@ -491,6 +498,8 @@ def make_target(mode: str, project: Project | None) -> Target:
         return ProjectTarget("redis-1", project, servers=1, use_redis=True)
     if mode == "redis-2":
         return ProjectTarget("redis-2", project, servers=2, use_redis=True)
+    if mode == "channels":
+        return ChannelsTarget()
     if mode in YARDSTICKS:
         return YardstickTarget(mode, mode)
     raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")

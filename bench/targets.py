@@ -401,6 +401,42 @@ class YardstickTarget(Target):
         return int(http_get(f"http://127.0.0.1:{self.ports[0]}/stats").strip())
 
 
+class ChannelsTarget(YardstickTarget):
+    """Stock Channels (bench/yardstick_channels.py): stock Daphne, its own Redis.
+
+    One ``python -m daphne`` with its default options, the ``channels_redis`` pubsub
+    layer on a redis-server started here (kept across scenarios, stopped on close).
+    The sockets, the HTTP trigger and ``/stats`` are those of the other yardsticks.
+    """
+
+    def __init__(self, name: str = "channels") -> None:
+        super().__init__(name=name, flavour="channels")
+
+    def start(self, workdir: Path) -> None:
+        if self.redis is None:
+            self.redis = Redis.start(workdir)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
+        env.update({"BENCH_CHANNELS_REDIS_URL": self.redis.url, "PYTHONUNBUFFERED": "1"})
+        port = free_port()
+        process = spawn([PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                         "bench.yardstick_channels:application"],
+                        workdir / f"channels-{port}.log", env=env)
+        self.processes = [process]
+        self.ports = [port]
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited, see {workdir}/channels-{port}.log")
+            return bool(http_get(f"http://127.0.0.1:{port}/health", timeout=1))
+        wait_for(ready, what=f"{self.name} on {port}")
+
+    async def close(self) -> None:
+        self.stop()
+        if self.redis is not None:
+            self.redis.stop()
+            self.redis = None
+
+
 def node_binary() -> str:
     binary = shutil.which("node")
     if binary is None:

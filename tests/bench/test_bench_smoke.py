@@ -27,14 +27,14 @@ MEASURED = {"connect_s", "auth_p50_ms", "auth_p99_ms", "deliveries_per_s", "late
             "rss_per_socket_kb", "client_cpu_s"}
 
 
-def test_tiny_burst_embedded_and_websockets_yardstick(tmp_path: Path) -> None:
+def test_tiny_burst_embedded_stock_channels_and_websockets_yardstick(tmp_path: Path) -> None:
     report = run(Options(
-        scenarios=["burst"], modes=["embedded", "websockets"], sizes=[200], events=20,
+        scenarios=["burst"], modes=["embedded", "channels", "websockets"], sizes=[200], events=20,
         client="python", workers=2, users=2, burst_timeout=60, write=False, chart=False,
         workdir=tmp_path, verbose=False))
 
     results = {r["target"]: r for r in report["results"]}
-    assert set(results) == {"embedded", "websockets"}, report["results"]
+    assert set(results) == {"embedded", "channels", "websockets"}, report["results"]
     for target, result in results.items():
         assert "error" not in result, result
         assert BURST_FIELDS <= set(result), (target, BURST_FIELDS - set(result))
@@ -49,6 +49,10 @@ def test_tiny_burst_embedded_and_websockets_yardstick(tmp_path: Path) -> None:
 
     ratios = results["embedded"]["vs"]["websockets"]
     assert {"deliveries_per_s", "latency_p99_ms", "connect_s", "server_cpu_s"} <= set(ratios)
+    assert "deliveries_per_s" in results["embedded"]["vs"]["channels"]
+    assert results["channels"]["kind"] == "yardstick" and "vs" not in results["channels"]
     assert report["machine"]["nproc"] and report["versions"]["Django"]
     assert "| embedded | 200 | 20 |" in report["markdown"]
+    assert "| channels | 200 | 20 |" in report["markdown"]
     assert "| websockets | 200 | 20 |" in report["markdown"]
+    assert "Deliveries/s as a ratio to stock Channels: embedded N=200" in report["markdown"]
