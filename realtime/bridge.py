@@ -4,17 +4,21 @@ With an in-process channel layer (the embedded default) a save made by a
 management command or the shell cannot reach this process's sockets through
 the layer; the event log is the bridge. One task per server process polls
 for rows newer than its cursor that another process wrote and publishes them
-here. With Redis every process publishes itself and the bridge is off.
+here, at once when the writer wakes it (``realtime/wake.py``), or after
+``BRIDGE_POLL_INTERVAL``. With Redis every process publishes itself and the
+bridge is off.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from channels.db import database_sync_to_async
 from django.db.models import Max
 
+from . import wake
 from .conf import setting
 from .models import Event
 from .publish import PROCESS_ORIGIN, apublish
@@ -22,6 +26,8 @@ from .publish import PROCESS_ORIGIN, apublish
 logger = logging.getLogger("realtime.bridge")
 
 BATCH = 500
+# Seconds between two polls, however often publishers wake the bridge.
+MIN_GAP = 0.002
 
 _task: asyncio.Task | None = None
 
@@ -37,20 +43,30 @@ def _after(cursor: int) -> list[Event]:
 
 
 async def relay_forever() -> None:
+    """Poll the log every interval, and at once when a publisher wakes us (wake.py)."""
     cursor = await _latest_id()
     interval = setting("BRIDGE_POLL_INTERVAL")
-    while True:
-        try:
-            events = await _after(cursor)
-        except Exception:
-            logger.exception("event log poll failed")
-            events = []
-        for event in events:
-            cursor = event.pk
-            if event.origin != PROCESS_ORIGIN:
-                await apublish(event)
-        if len(events) < BATCH:
-            await asyncio.sleep(interval)
+    woken = asyncio.Event()
+    wake.listen(woken)
+    try:
+        while True:
+            woken.clear()
+            try:
+                events = await _after(cursor)
+            except Exception:
+                logger.exception("event log poll failed")
+                events = []
+            for event in events:
+                cursor = event.pk
+                if event.origin != PROCESS_ORIGIN:
+                    await apublish(event)
+            if len(events) < BATCH:
+                # Bounded: a flood of wake-ups costs at most one poll per MIN_GAP.
+                await asyncio.sleep(MIN_GAP)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), interval)
+    finally:
+        wake.stop_listening()
 
 
 def ensure_running() -> None:

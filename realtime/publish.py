@@ -19,7 +19,8 @@ from asgiref.sync import async_to_sync
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from . import stats
+from . import stats, wake
+from .conf import setting
 from .debounce import debounce_key
 from .events import CATALOGUE, Namespace, namespace_of
 from .groups import event_groups, user_group
@@ -115,7 +116,13 @@ async def apublish(event: Event) -> bool:
 
 
 def publish(event: Event) -> bool:
-    """Synchronous ``apublish``, for ``transaction.on_commit``; never raises."""
+    """Synchronous ``apublish``, for ``transaction.on_commit``; never raises.
+
+    With the event-log bridge on (no Redis), the server's bridge is also woken:
+    this may be another process, whose saves reach the sockets only through the log.
+    """
+    if setting("EVENT_LOG_BRIDGE"):
+        wake.send()
     try:
         return async_to_sync(apublish)(event)
     except Exception:
