@@ -16,6 +16,7 @@ from django.core import signing
 from django.utils.crypto import salted_hmac
 
 from .conf import setting
+from .roles import with_identity_facts
 
 
 def _session_fingerprint(user: Any) -> str:
@@ -37,7 +38,8 @@ def user_for_token(token: str) -> Any | None:
         return None
     if not isinstance(claims, dict):
         return None
-    user = get_user_model()._default_manager.filter(pk=claims.get("u"), is_active=True).first()
+    users = with_identity_facts(get_user_model()._default_manager.all())
+    user = users.filter(pk=claims.get("u"), is_active=True).first()
     if user is None or claims.get("f") != _session_fingerprint(user):
         return None
     return user

@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from realtime.auth import make_token, user_for_token
 from realtime.conf import setting
+from realtime.roles import identify
 
 from .conftest import expired_token
 
@@ -19,6 +22,18 @@ def test_token_round_trip(db: Any, staff_user: Any) -> None:
     token = make_token(staff_user)
     assert isinstance(token, str)
     assert user_for_token(token) == staff_user
+
+
+@pytest.mark.parametrize("who", ["admin_user", "manager_user", "staff_user", "alice"])
+def test_a_token_is_resolved_to_an_identity_in_one_query(db: Any, request: Any,
+                                                         who: str) -> None:
+    """What a crowd of connecting sockets queues behind on the database thread."""
+    user = request.getfixturevalue(who)
+    token = make_token(user)
+    with CaptureQueriesContext(connection) as queries:
+        identity = identify(user_for_token(token))
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert identity == identify(type(user).objects.get(pk=user.pk))
 
 
 def test_token_carries_no_role_or_password_material(db: Any, staff_user: Any) -> None:

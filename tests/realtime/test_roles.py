@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from realtime.roles import Identity, Profile, identify
+from realtime.roles import Identity, Profile, identify, with_identity_facts
 
 
 @pytest.mark.parametrize(("fields", "role"), [
@@ -26,6 +29,12 @@ def test_role_from_the_user(db: Any, make_user: Any, fields: dict, role: str) ->
     user = make_user("someone", **fields)
     assert identify(user).role == role
     assert identify(user).user_id == user.pk
+    # Loaded the way token auth loads it: the same identity, from one query.
+    expected = identify(user)
+    loaded = with_identity_facts(get_user_model().objects.all()).get(pk=user.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert identify(loaded) == expected
+    assert len(queries) == 0, [q["sql"] for q in queries]
 
 
 def test_a_customer_identity_carries_the_profile(db: Any, alice: Any) -> None:
