@@ -12,6 +12,7 @@ from typing import Any
 from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import OriginValidator
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
@@ -66,6 +67,8 @@ class RealtimeOriginValidator(OriginValidator):
 
 
 RAW_SEND = "realtime.send"
+# Stateless: one for every socket that has no session.
+ANONYMOUS_USER = AnonymousUser()
 
 
 class KeepServerSend:
@@ -85,6 +88,28 @@ class KeepServerSend:
         return await self.application(scope, receive, send)
 
 
+class SessionWhenCookie:
+    """Channels' session authentication for handshakes that carry a cookie; not the rest.
+
+    Without a ``Cookie`` header there is no session to find: Channels' stack would
+    still copy the scope three times, wrap ``send``, build a session store and a lazy
+    user, and queue a ``get_user`` call on the one database thread — per socket, kept
+    for its lifetime — to arrive at ``AnonymousUser``. Token clients (scripts, apps,
+    the load client) are identified by ``auth`` instead, so they skip to that result.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.with_session = AuthMiddlewareStack(inner)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        if any(name == b"cookie" for name, _ in scope.get("headers", ())):
+            return await self.with_session(scope, receive, send)
+        # The server's own scope, as KeepServerSend does: the router copies it anyway.
+        scope["user"] = ANONYMOUS_USER
+        return await self.inner(scope, receive, send)
+
+
 def websocket_stack(inner: Any) -> Any:
-    """Origin check outside, session authentication inside, then the router."""
-    return KeepServerSend(RealtimeOriginValidator(AuthMiddlewareStack(inner)))
+    """Origin check outside, session authentication (if a cookie) inside, then the router."""
+    return KeepServerSend(RealtimeOriginValidator(SessionWhenCookie(inner)))

@@ -9,7 +9,7 @@ from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from realtime.auth import make_token, user_for_token
+from realtime.auth import SessionWhenCookie, make_token, user_for_token
 from realtime.conf import setting
 from realtime.roles import identify
 
@@ -150,3 +150,39 @@ async def test_refused_origin_does_not_reach_the_session(handshake: Any, cookie_
     cookie = await cookie_for(staff_user)
     assert (await handshake(origin="http://evil.example.com", cookie=cookie))[0] is False
     assert (await handshake(origin="http://localhost", cookie=cookie))[0] is True
+
+
+# Session authentication only for handshakes with a cookie
+
+
+class ScopeRecorder:
+    """An inner application that keeps the scope it was called with."""
+
+    scope: dict[str, Any] | None = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        self.scope = scope
+
+
+WS_SCOPE = {"type": "websocket", "path": "/api/ws", "query_string": b"", "subprotocols": []}
+
+
+@transactional
+async def test_a_handshake_without_a_cookie_is_anonymous_without_a_session() -> None:
+    inner = ScopeRecorder()
+    await SessionWhenCookie(inner)({**WS_SCOPE, "headers": [(b"origin", b"http://x")]},
+                                   None, None)
+    assert inner.scope is not None
+    assert inner.scope["user"].is_authenticated is False
+    assert "session" not in inner.scope and "cookies" not in inner.scope
+
+
+@transactional
+async def test_a_handshake_with_a_cookie_gets_channels_session_authentication(
+        cookie_for: Any, staff_user: Any) -> None:
+    inner = ScopeRecorder()
+    headers = [(b"cookie", (await cookie_for(staff_user)).encode())]
+    await SessionWhenCookie(inner)({**WS_SCOPE, "headers": headers}, None, None)
+    assert inner.scope is not None
+    assert inner.scope["user"].pk == staff_user.pk
+    assert inner.scope["session"].session_key
