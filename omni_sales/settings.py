@@ -183,6 +183,7 @@ REALTIME_ENV = {
     "WS_GC_THRESHOLD": ("GC_THRESHOLD", int),
     "WS_DEBOUNCE_WINDOW": ("DEBOUNCE_WINDOW", int),
     "WS_BATCH_MAX": ("BATCH_MAX", int),
+    "WS_FAN_OUT_SLICE": ("FAN_OUT_SLICE", float),
     "WS_STATS_INTERVAL": ("STATS_INTERVAL", float),
     "WS_METRICS_ALLOW_IPS": ("METRICS_ACCESS", lambda v: [ip.strip() for ip in v.split(",") if ip.strip()]),
 }

@@ -16,6 +16,7 @@ POSITIVE: dict[str, type | tuple[type, ...]] = {
     "MAX_OUTBOUND_BUFFER": int, "PING_INTERVAL": int, "PONG_TIMEOUT": int, "TOKEN_TTL": int,
     "MAX_REPLAY": int, "EVENT_RETENTION_DAYS": (int, float), "BRIDGE_POLL_INTERVAL": (int, float),
     "SHUTDOWN_GRACE": (int, float), "PRESENCE_TTL": (int, float), "BATCH_MAX": int,
+    "FAN_OUT_SLICE": (int, float),
 }
 OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER"}
 

@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     # Events of one group waiting while the hub is busy go out as one ``batch`` frame
     # of at most this many; 1 sends every event as a frame of its own.
     "BATCH_MAX": 100,
+    # Milliseconds a fan-out may hold the event loop before letting other sockets'
+    # handshakes, ``auth`` and heartbeats run: shorter answers them sooner during a
+    # burst, longer sends more frames per second.
+    "FAN_OUT_SLICE": 0.5,
     # Connections of the Redis pool for per-IP counts and presence, per process.
     "REDIS_POOL_SIZE": 20,
     # Generation-0 threshold of the cyclic GC in realtime.server (Python's default is

@@ -31,8 +31,9 @@ logger = logging.getLogger("realtime.hub")
 
 EVENT = "rt.event"
 CONTROL = "rt.control"
-# Sockets served between two yields to the event loop during one event's fan-out.
-CHUNK = 256
+# During a fan-out the clock is looked at every CHECK_EVERY sockets, and the loop
+# handed back once FAN_OUT_SLICE ms have passed (realtime/conf.py).
+CHECK_EVERY = 16
 # The pre-built WebSocket frame of an event, for servers that write it as is.
 WIRE = "realtime.wire"
 # The whole ``websocket.send`` message of an event, shared by every socket's send.
@@ -182,26 +183,32 @@ class Hub:
     async def _fan_out(self, group: str, messages: list[dict[str, Any]]) -> None:
         """Events of one group to its members: one frame each, or ``batch`` frames.
 
-        Yields to the loop every CHUNK sockets and after each frame: transports flush
+        Yields to the loop every FAN_OUT_SLICE of time and after each frame: transports flush
         what was written (a burst must not pile up unsent, or healthy readers look
         slow), and other sockets' frames, auth and heartbeats are not held up behind
-        a large fan-out; events arriving meanwhile make the next round's batch.
+        a large fan-out; events arriving meanwhile make the next round's batch. A
+        slice of time rather than of sockets: an ``auth`` takes several loop turns,
+        and a count of sockets is worth more or less time with the frame's size.
         """
         size = setting("BATCH_MAX")
+        clock = asyncio.get_running_loop().time
+        slice_s = setting("FAN_OUT_SLICE") / 1000
         for start in range(0, len(messages), size):
             part = messages[start:start + size]
             send = part[0][SEND] if len(part) == 1 else batch_message(part)
             members = self.groups.get(group)
             if not members:
                 return
+            until = clock() + slice_s
             for index, consumer in enumerate(tuple(members), 1):
                 try:
                     await consumer.deliver(part, send)
                 except Exception:
                     # One socket's failure is its own; the others still get the event.
                     logger.exception("delivery failed group=%s", group)
-                if not index % CHUNK:
+                if not index % CHECK_EVERY and clock() > until:
                     await asyncio.sleep(0)
+                    until = clock() + slice_s
             await asyncio.sleep(0)
 
     def _fire(self, slot: tuple[str, str]) -> None:

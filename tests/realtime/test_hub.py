@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -89,6 +90,38 @@ async def test_batch_max_bounds_a_frame(realtime_settings: Any, batch_max: int,
     assert member.ids == [1, 2, 3, 4, 5]
     frames = [json.loads(send["text"]) for send in member.sends]
     assert [len(f["data"]) if f.get("type") == "batch" else 1 for f in frames] == sizes
+
+
+class Slow(Recorder):
+    """A member whose write takes 0.2 ms of CPU, as a real socket's send does in part."""
+
+    async def deliver(self, messages: list[dict[str, Any]], send: dict[str, Any]) -> None:
+        deadline = time.perf_counter() + 0.0002
+        while time.perf_counter() < deadline:
+            pass
+        await super().deliver(messages, send)
+
+
+async def test_a_long_fan_out_hands_the_loop_back_within_its_slice(
+        realtime_settings: Any) -> None:
+    """Other sockets' handshakes and ``auth`` must not wait for a whole fan-out."""
+    realtime_settings(FAN_OUT_SLICE=1)
+    hub = Hub()
+    members = [Slow() for _ in range(200)]  # 40 ms of writes in all
+    for member in members:
+        await hub.join("rt.orders", member)
+    served_when: list[int] = []
+
+    async def other_socket() -> None:
+        await asyncio.sleep(0)  # runs once the fan-out has started
+        served_when.append(sum(1 for member in members if member.ids))
+
+    await hub.publish("rt.orders", event(1))
+    task = asyncio.create_task(other_socket())
+    await until(lambda: all(member.ids == [1] for member in members))
+    await task
+    # Served after a few slices' worth of members, not after all 200.
+    assert 0 < served_when[0] < 100, served_when
 
 
 class Broken(Recorder):
