@@ -106,8 +106,13 @@ class RealtimeServer(Server):
                    if isinstance(p, WebSocketProtocol) and p.state == p.STATE_OPEN]
         for protocol in sockets:
             protocol.sendCloseFrame(code=GOING_AWAY, reasonUtf8=b"server shutting down")
+        # Daphne cancels the applications during this same phase, before their own
+        # cleanup runs — also those of sockets that closed just before and whose
+        # disconnect is still queued: take this process's sockets out of the shared
+        # per-IP and presence sets here, so a restart does not find them counted.
+        forgotten = defer.Deferred.fromFuture(asyncio.ensure_future(forget_shared()))
         if not sockets:
-            return None
+            return forgotten
         logger.info("shutdown: closing %s sockets with 1001", len(sockets))
         deadline = reactor.seconds() + setting("SHUTDOWN_GRACE")
         done = defer.Deferred()
@@ -119,10 +124,6 @@ class RealtimeServer(Server):
 
         loop = task.LoopingCall(check)
         loop.start(0.05)
-        # Daphne cancels the applications during this same phase, before their own
-        # cleanup runs: take this process's sockets out of the shared per-IP and
-        # presence sets here, so a restart does not find them counted twice.
-        forgotten = defer.Deferred.fromFuture(asyncio.ensure_future(forget_shared()))
         return defer.gatherResults([done, forgotten], consumeErrors=True)
 
 

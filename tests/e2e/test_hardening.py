@@ -6,6 +6,7 @@ never by waiting for the defaults.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -16,6 +17,7 @@ import urllib.request
 import uuid
 
 import pytest
+import redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
@@ -268,6 +270,29 @@ user.save()
     await again.close()
     with pytest.raises(urllib.error.HTTPError):
         deployment.token(customer_name)
+
+
+async def test_a_server_stopped_right_after_its_clients_left_leaves_no_shared_counts(
+        start_server, redis_server, tmp_path):
+    """Sockets that closed just before SIGTERM have their disconnect still queued when
+    Daphne cancels the applications: the shutdown itself takes them out of Redis."""
+    shared = Project.create(tmp_path / "stop-after-close", redis_url=redis_server.url)
+    server = start_server(shared, WS_MAX_CONNECTIONS_PER_IP="1000")
+    client = redis.Redis.from_url(redis_server.url)
+
+    def counted() -> int:
+        return sum(client.zcard(key) for key in client.scan_iter("rt:ip:*", _type="zset"))
+
+    before = counted()  # other tests' processes share this Redis
+    sockets = [await WS.open(f"{server.ws}/api/ws") for _ in range(200)]
+    assert counted() == before + 200
+    closing = [asyncio.create_task(ws.conn.close()) for ws in sockets]
+    await asyncio.sleep(0.05)  # the close frames are out; the server is handling them
+    server.process.send_signal(signal.SIGTERM)
+    server.process.wait(15)
+    await asyncio.gather(*closing, return_exceptions=True)
+    assert counted() == before  # not left to expire after PRESENCE_TTL
+    client.close()
 
 
 async def test_sigterm_closes_with_1001_and_a_resume_loses_nothing(start_server, project):
