@@ -30,10 +30,7 @@ number of open sockets.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import os
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -62,18 +59,9 @@ from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from bench.yardstick_frames import next_event_frame  # noqa: E402
+
 GROUP = "orders"
-ids = itertools.count(1)
-PAYLOAD = {"orderId": 0, "customerId": 1, "customerName": "Bench Customer", "status": "pending",
-           "total": "10.00", "channel": "online", "createdAt": ""}
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-
-
-def ts_now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 class OrdersConsumer(AsyncJsonWebsocketConsumer):
@@ -124,10 +112,7 @@ background: set[asyncio.Task] = set()
 async def send_events(count: int) -> None:
     layer = get_channel_layer()
     for _ in range(count):
-        event_id = next(ids)
-        ts = ts_now()
-        text = dumps({"type": "order:created", "id": event_id, "namespace": GROUP, "ts": ts,
-                      "data": {**PAYLOAD, "orderId": event_id, "createdAt": ts}})
+        text = next_event_frame(GROUP)
         await layer.group_send(GROUP, {"type": "order.event", "text": text})
 
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import resource
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,26 +21,14 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
+from bench.yardstick_frames import dumps, next_event_frame
+
 subscribers: set[ServerConnection] = set()
-ids = itertools.count(1)
-PAYLOAD = {"orderId": 0, "customerId": 1, "customerName": "Bench Customer", "status": "pending",
-           "total": "10.00", "channel": "online", "createdAt": ""}
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-
-
-def ts_now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 async def broadcast_events(count: int) -> None:
     for _ in range(count):
-        event_id = next(ids)
-        ts = ts_now()
-        text = dumps({"type": "order:created", "id": event_id, "namespace": "orders", "ts": ts,
-                      "data": {**PAYLOAD, "orderId": event_id, "createdAt": ts}})
+        text = next_event_frame()
         broadcast(subscribers, text)
         await asyncio.sleep(0)
 
