@@ -83,14 +83,15 @@ class SharedSets:
             return len(self.local[name])
 
     async def remove(self, name: str, member: str) -> int:
-        """Remove a member; the set's size afterwards, across processes."""
-        members = self.local.get(name)
-        if members is not None:
-            members.discard(member)
-            if not members:
-                del self.local[name]
+        """Remove a member; the set's size afterwards, across processes.
+
+        The member leaves this process's own record only once Redis has answered: a
+        removal cut short by a shutdown (Daphne cancels the application half-way)
+        leaves it there for ``forget_local`` to finish.
+        """
         client = redis_client()
         if client is None:
+            self._drop_local(name, member)
             return len(self.local.get(name, ()))
         key = self._key(name)
         try:
@@ -99,12 +100,22 @@ class SharedSets:
                 pipe.zremrangebyscore(key, 0, time.time())
                 pipe.zcard(key)
                 *_, size = await pipe.execute()
-            if not size:
-                await client.srem(self._index, name)
-            return int(size)
         except Exception:
+            # Not refreshed any more, the entry expires after the TTL.
+            self._drop_local(name, member)
             logger.warning("shared %s set release failed in Redis", self.kind, exc_info=True)
             return len(self.local.get(name, ()))
+        self._drop_local(name, member)
+        if not size:
+            await client.srem(self._index, name)
+        return int(size)
+
+    def _drop_local(self, name: str, member: str) -> None:
+        members = self.local.get(name)
+        if members is not None:
+            members.discard(member)
+            if not members:
+                del self.local[name]
 
     async def size(self, name: str) -> int:
         """Live members of one set, across processes."""
