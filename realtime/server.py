@@ -138,6 +138,10 @@ class RealtimeCommandLine(CommandLineInterface):
     server_class = RealtimeServer
 
 
+# Seconds between Daphne's protocol-level pings: a day, i.e. left to the app's heartbeat.
+DAPHNE_PING_INTERVAL = 86_400
+
+
 def main(argv: list[str] | None = None) -> None:
     import django
 
@@ -148,9 +152,17 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     RealtimeWebSocketProtocol.max_outbound = setting("MAX_OUTBOUND_BUFFER")
     limit = str(setting("MAX_PAYLOAD"))
-    for flag in ("--websocket-max-message-size", "--websocket-max-frame-size"):
+    defaults = {
+        "--websocket-max-message-size": limit,
+        "--websocket-max-frame-size": limit,
+        # The app's heartbeat (PING_INTERVAL, PONG_TIMEOUT) already pings every socket
+        # and closes silent ones with 4000; Daphne's own protocol ping (every 20 s by
+        # default) would be a second timer and a second frame per socket for nothing.
+        "--ping-interval": str(DAPHNE_PING_INTERVAL),
+    }
+    for flag, value in defaults.items():
         if not any(a.startswith(flag) for a in args):
-            args = [flag, limit, *args]
+            args = [flag, value, *args]
     daphne_server.WebSocketFactory = RealtimeWebSocketFactory
     tune_gc(args)
     RealtimeCommandLine().run(args)
