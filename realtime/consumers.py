@@ -241,6 +241,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         for message in wanted:
             stats.record_delivery(message)
+        if len(wanted) > 1:
+            stats.record_batch()
 
     def wants(self, message: dict[str, Any]) -> bool:
         """Whether a live event goes out now: subscribed, not replayed already, and not

@@ -48,7 +48,9 @@ COUNTERS = {
     "auth.failures": ("realtime_auth_failures", "auth frames without a valid token."),
     "publish.failures": ("realtime_publish_failures",
                          "Events that could not be logged or sent to the channel layer."),
-    "deliveries": ("realtime_deliveries", "Event frames sent to sockets."),
+    "deliveries": ("realtime_deliveries", "Events sent to sockets."),
+    "frames.batch": ("realtime_batch_frames",
+                     "batch frames sent to sockets, each carrying several events."),
     "dropped.slow_reader": ("realtime_slow_readers_dropped",
                             "Sockets dropped for not reading their frames."),
 }

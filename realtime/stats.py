@@ -119,6 +119,14 @@ def connection_moved(old_role: str, new_role: str) -> None:
         connections[new_role] += 1
 
 
+def record_batch() -> None:
+    """One ``batch`` frame written to a socket: its events are counted as deliveries too.
+
+    Deliveries over writes is how much a burst was batched (the fan-out path: no lock).
+    """
+    counters["frames.batch"] += 1
+
+
 def record_delivery(message: dict[str, Any], _now: Any = time.time,
                     _bucket: Any = bisect_left, _bounds: tuple[float, ...] = BOUNDS) -> None:
     """One event frame handed to a socket; on the fan-out path, so kept cheap.

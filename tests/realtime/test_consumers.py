@@ -515,12 +515,14 @@ async def test_events_published_together_arrive_as_one_batch_without_what_was_re
     # Both were committed before the replay read the log; their live copies come later.
     assert [(await guest.recv())["id"] for _ in range(2)] == [late.pk, later.pk]
     newest = await log_unpublished("products", "product:deleted", {"id": 1})
+    batch_frames = stats.counters["frames.batch"]
     for event in (late, later, newest):  # no yield between: one backlog
         assert await apublish(event) is True
     assert [(await staff.recv())["id"] for _ in range(3)] == [late.pk, later.pk, newest.pk]
     assert staff.batches == 1
     assert (await guest.recv())["id"] == newest.pk
     assert guest.batches == 0
+    assert stats.counters["frames.batch"] == batch_frames + 1
     await guest.sync()
     await staff.sync()
 

@@ -37,7 +37,8 @@ ROWS = [
         counters={"connects": 5, "disconnects.4000": 2, "events.order:created": 3,
                   "deliveries": 7, "errors.bad_json": 1, "refused.max_connections": 1,
                   "frames.in": 9, "frames.rate_limited": 4, "auth.failures": 1,
-                  "publish.failures": 2, "dropped.slow_reader": 1, "presence.reaped": 3},
+                  "publish.failures": 2, "dropped.slow_reader": 1, "presence.reaped": 3,
+                  "frames.batch": 6},
         window=[[stats.BOUNDS.index(0.002), 10]]),
     raw("2-b", pid=2, host="web2", roles={"guest": 1}, counters={"connects": 1}),
 ]
@@ -64,7 +65,8 @@ def test_the_collector_exposes_every_process_with_its_labels() -> None:
                         ("realtime_frames_rate_limited_total", 4),
                         ("realtime_auth_failures_total", 1),
                         ("realtime_publish_failures_total", 2),
-                        ("realtime_slow_readers_dropped_total", 1)]:
+                        ("realtime_slow_readers_dropped_total", 1),
+                        ("realtime_batch_frames_total", 6)]:
         assert samples[name, labels(process="1-a")] == value, name
     # A counter the collector has no name for is still exported.
     assert samples["realtime_counter_total", labels(process="1-a", name="presence.reaped")] == 3
