@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from .conf import setting
 
@@ -36,35 +36,17 @@ def no_profile(user: Any) -> Profile | None:
     return None
 
 
-# The groups ``default_role`` looks for, and the attribute ``with_identity_facts``
-# annotates each membership as.
-ROLE_GROUPS = {"manager": "rt_in_manager", "staff": "rt_in_staff"}
-
-
 def with_identity_facts(users: QuerySet) -> QuerySet:
-    """Users loaded with what ``identify`` reads, in the same query.
+    """Users loaded with the relations the profile resolver reads, joined in.
 
-    A token ``auth`` used to cost three queries on the one database thread (the
-    user, its customer, its groups), which is what a crowd of connecting sockets
-    queues behind. The group memberships ``default_role`` needs come as EXISTS
-    annotations, and the profile resolver's relations (its ``select_related``
-    attribute) as joins: one query. Users loaded otherwise still work: the
-    resolvers then query as before.
+    The resolver names them in its ``select_related`` attribute. A token ``auth``
+    then costs two queries on the one database thread (the user with its profile,
+    and its groups for ``default_role``) instead of three. Loading the group
+    memberships as ``EXISTS`` annotations as well made it one query but cost more:
+    building and compiling those subqueries took 0.5 ms of the ORM's time per auth
+    on SQLite, against 0.1 ms for the groups query (docs/performance.md).
     """
-    from django.contrib.auth.models import Group
-
-    member = users.model._meta.get_field("groups").related_query_name()
-    facts = {attr: Exists(Group.objects.filter(name=name, **{member: OuterRef("pk")}))
-             for name, attr in ROLE_GROUPS.items()}
-    related = getattr(setting("PROFILE_RESOLVER"), "select_related", ())
-    return users.select_related(*related).annotate(**facts)
-
-
-def _groups(user: Any) -> set[str]:
-    """The user's groups that matter to ``default_role``, from annotations if loaded."""
-    if all(hasattr(user, attr) for attr in ROLE_GROUPS.values()):
-        return {name for name, attr in ROLE_GROUPS.items() if getattr(user, attr)}
-    return set(user.groups.values_list("name", flat=True))
+    return users.select_related(*getattr(setting("PROFILE_RESOLVER"), "select_related", ()))
 
 
 def default_role(user: Any, profile: Profile | None) -> str:
@@ -73,7 +55,7 @@ def default_role(user: Any, profile: Profile | None) -> str:
         return GUEST
     if user.is_superuser:
         return "admin"
-    groups = _groups(user)
+    groups = set(user.groups.values_list("name", flat=True))
     if "manager" in groups:
         return "manager"
     if user.is_staff or "staff" in groups:
