@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
 
 from realtime import server
 
@@ -42,3 +43,19 @@ def test_the_command_line_wins(daphne_args: list[list[str]]) -> None:
     server.main(["--ping-interval", "15", "omni_sales.asgi:application"])
     (args,) = daphne_args
     assert args.count("--ping-interval") == 1 and value_of(args, "--ping-interval") == "15"
+
+
+def test_protocol_options_live_on_the_class_not_on_every_socket() -> None:
+    """autobahn copies every option a protocol class lacks into each connection."""
+    factory = server.RealtimeWebSocketFactory(object(), server="Daphne")
+    factory.setProtocolOptions(autoPingTimeout=7, perMessageCompressionAccept=lambda o: None)
+    first = factory.buildProtocol(("127.0.0.1", 1))
+    # The part of autobahn's connection set-up that copies the options (no transport).
+    AutobahnProtocol._connectionMade(first)
+    for name in server.RealtimeWebSocketProtocol.CONFIG_ATTRS:
+        assert name not in vars(first), name
+    assert first.autoPingTimeout == 7 and first.failByDrop is False
+    # A callback option stays the factory's function, not a method of the socket.
+    assert first.perMessageCompressionAccept is factory.perMessageCompressionAccept
+    factory.setProtocolOptions(autoPingTimeout=9)
+    assert factory.buildProtocol(("127.0.0.1", 2)).autoPingTimeout == 9
