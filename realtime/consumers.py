@@ -227,11 +227,17 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         left out, and the frame rebuilt for the rest."""
         if self.closed:
             return
-        wanted = [message for message in messages if self.wants(message)]
-        if len(wanted) != len(messages):
-            if not wanted:
+        if len(messages) == 1:
+            # The common case (an idle hub's lone event): no list to build per socket.
+            if not self.wants(messages[0]):
                 return
-            send = wanted[0][SEND] if len(wanted) == 1 else batch_message(wanted)
+            wanted = messages
+        else:
+            wanted = [message for message in messages if self.wants(message)]
+            if len(wanted) != len(messages):
+                if not wanted:
+                    return
+                send = wanted[0][SEND] if len(wanted) == 1 else batch_message(wanted)
         try:
             await self.wire_send(send)
         except Exception:
