@@ -20,5 +20,5 @@ def customer_profile(user: Any) -> Profile | None:
     return Profile(customer.pk, customer.name)
 
 
-# Joined into the token user's query (realtime.roles.with_identity_facts): no query here.
+# Joined into the token user's query (realtime.roles.with_profile): no query here.
 customer_profile.select_related = ("customer",)  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from django.core import signing
 from django.utils.crypto import salted_hmac
 
 from .conf import setting
-from .roles import with_identity_facts
+from .roles import with_profile
 
 
 def _session_fingerprint(user: Any) -> str:
@@ -39,7 +39,7 @@ def user_for_token(token: str) -> Any | None:
         return None
     if not isinstance(claims, dict):
         return None
-    users = with_identity_facts(get_user_model()._default_manager.all())
+    users = with_profile(get_user_model()._default_manager.all())
     user = users.filter(pk=claims.get("u"), is_active=True).first()
     if user is None or claims.get("f") != _session_fingerprint(user):
         return None

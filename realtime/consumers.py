@@ -41,7 +41,7 @@ from .protocol import (
 )
 from .publish import emit
 from .retention import pruned_through
-from .roles import ANONYMOUS, Identity, identify, with_identity_facts
+from .roles import ANONYMOUS, Identity, identify, with_profile
 from .sessions import SESSION_ENDED, session_fingerprint
 from .shared import ip_sockets
 
@@ -67,7 +67,7 @@ def _identify(user: Any) -> Identity:
 def _user(user_id: int) -> Any:
     from django.contrib.auth import get_user_model
 
-    return with_identity_facts(get_user_model()._default_manager.all()).filter(pk=user_id).first()
+    return with_profile(get_user_model()._default_manager.all()).filter(pk=user_id).first()
 
 
 @database_sync_to_async

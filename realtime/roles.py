@@ -36,7 +36,7 @@ def no_profile(user: Any) -> Profile | None:
     return None
 
 
-def with_identity_facts(users: QuerySet) -> QuerySet:
+def with_profile(users: QuerySet) -> QuerySet:
     """Users loaded with the relations the profile resolver reads, joined in.
 
     The resolver names them in its ``select_related`` attribute. A token ``auth``

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from realtime.roles import Identity, Profile, identify, with_identity_facts
+from realtime.roles import Identity, Profile, identify, with_profile
 
 
 @pytest.mark.parametrize(("fields", "role"), [
@@ -31,7 +31,7 @@ def test_role_from_the_user(db: Any, make_user: Any, fields: dict, role: str) ->
     assert identify(user).user_id == user.pk
     # Loaded the way token auth loads it: the same identity, the profile already there.
     expected = identify(user)
-    loaded = with_identity_facts(get_user_model().objects.all()).get(pk=user.pk)
+    loaded = with_profile(get_user_model().objects.all()).get(pk=user.pk)
     with CaptureQueriesContext(connection) as queries:
         assert identify(loaded) == expected
     assert all("orders_customer" not in q["sql"] for q in queries), queries
