@@ -93,6 +93,20 @@ class RedisServer:
         self.process.terminate()
         self.process.wait(10)
 
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to any client, and (without persistence) every key gone."""
+        self.process.kill()
+        self.process.wait(10)
+
+    def restart(self, workdir: Path, *options: str) -> None:
+        """Start again on the same port, empty, after ``kill``."""
+        binary = shutil.which("redis-server")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(workdir), *options],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: port_open(self.port), what=f"redis-server on {self.port}")
+
 
 @dataclass
 class Project:
@@ -187,6 +201,11 @@ class DaphneServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL: the process leaves without closing a socket or saying goodbye."""
+        self.process.kill()
+        self.process.wait(10)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -248,6 +267,13 @@ class PostgresServer:
         subprocess.run([*run_as, str(bindir.parent / "bin" / "createdb"), "-h", "127.0.0.1",
                         "-p", str(port), "-U", "omni", "omni"], check=True, capture_output=True)
         return cls(port, datadir, run_as)
+
+    def database(self, name: str) -> str:
+        """A new, empty database of this cluster; its URL."""
+        subprocess.run([*self.run_as, str(self.bindir() / "createdb"), "-h", "127.0.0.1",
+                        "-p", str(self.port), "-U", "omni", name], check=True,
+                       capture_output=True)
+        return f"postgres://omni@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         subprocess.run([*self.run_as, str(self.bindir() / "pg_ctl"), "-D", str(self.datadir),
