@@ -103,6 +103,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE",
          "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+    # The test database in a file too: resume reads run on threads of their own
+    # (realtime/replay.py), and an in-memory database shared between threads locks
+    # whole tables instead of letting WAL readers and one writer work side by side.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -178,6 +182,7 @@ REALTIME_ENV = {
     "WS_SHUTDOWN_GRACE": ("SHUTDOWN_GRACE", float),
     "WS_EVENT_RETENTION_DAYS": ("EVENT_RETENTION_DAYS", float),
     "WS_BRIDGE_POLL_INTERVAL": ("BRIDGE_POLL_INTERVAL", float),
+    "WS_LOG_CHECK_INTERVAL": ("LOG_CHECK_INTERVAL", float),
     "WS_PRESENCE_TTL": ("PRESENCE_TTL", float),
     "WS_PRESENCE_GRACE": ("PRESENCE_GRACE", int),
     "WS_GC_THRESHOLD": ("GC_THRESHOLD", int),

@@ -47,10 +47,19 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_RETENTION_DAYS": 7,
     # At most this many events are replayed on one resume; more means ``reset``.
     "MAX_REPLAY": 1000,
-    # Relay events written by other processes from the event log (the embedded
-    # mode's bridge); None decides from the channel layer: on unless it is Redis.
+    # Threads of the pool that serves resume reads, beside Channels' database thread.
+    "REPLAY_THREADS": 4,
+    # The event log is the only path between processes (the embedded mode's bridge):
+    # read it every BRIDGE_POLL_INTERVAL seconds and when woken. None decides from
+    # the channel layer: on unless it is Redis.
     "EVENT_LOG_BRIDGE": None,
     "BRIDGE_POLL_INTERVAL": 0.2,
+    # Seconds between two reads of the log for what a working layer did not bring,
+    # and between two probes of the layer (the bridge's interval while it is down).
+    "LOG_CHECK_INTERVAL": 1.0,
+    # Milliseconds a position from further on waits for the missing ones to arrive
+    # through the layer before the log is read for them.
+    "GAP_GRACE": 50,
     # Seconds a socket's entry in the shared per-IP and presence sets outlives its
     # process; refreshed every heartbeat sweep, so it must exceed PING_INTERVAL.
     "PRESENCE_TTL": 90.0,

@@ -16,17 +16,15 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db.models import Max
 
-from . import bridge, presence, stats
+from . import presence, replay, stats
 from .auth import RAW_SEND, user_for_token
 from .conf import setting
 from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
+from .follower import follower
 from .groups import everyone_group, role_group, subscription_group, user_group
 from .hub import SEND, batch_message, hub
-from .lastid import LatestEventId
 from .limits import new_bucket, registry
-from .models import Event
 from .protocol import (
     PROTOCOL_VERSION,
     ClientFrame,
@@ -40,7 +38,6 @@ from .protocol import (
     require,
 )
 from .publish import emit
-from .retention import pruned_through
 from .roles import ANONYMOUS, Identity, identify, with_profile
 from .sessions import SESSION_ENDED, session_fingerprint
 from .shared import ip_sockets
@@ -81,28 +78,6 @@ def _emit(event_type: str, payload: dict[str, Any]) -> None:
     emit(event_type, payload)
 
 
-@database_sync_to_async
-def _max_event_id() -> int:
-    return Event.objects.aggregate(m=Max("id"))["m"] or 0
-
-
-latest_event_id = LatestEventId(_max_event_id)
-
-
-@database_sync_to_async
-def _replay(namespace: str, since: int, owner: int | None) -> list[Event] | None:
-    """Events of a namespace after ``since`` that a socket may see, or None if not all kept."""
-    if since < pruned_through():
-        return None
-    events = Event.objects.filter(namespace=namespace, id__gt=since, user_id__isnull=True,
-                                  target_role="", everyone=False)
-    if owner is not None:
-        events = events.filter(owner_id=owner)
-    limit = setting("MAX_REPLAY")
-    rows = list(events.order_by("id")[: limit + 1])
-    return None if len(rows) > limit else rows
-
-
 class RealtimeConsumer(AsyncWebsocketConsumer):
     """One socket: an identity, its subscriptions (namespace -> group), its frames.
 
@@ -117,7 +92,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.identity = ANONYMOUS
         self.subscriptions: dict[str, str] = {}
         self.personal_groups: list[str] = []
-        self.replayed: dict[str, set[int]] = {}
+        # Per namespace, the position up to which the socket has every event already
+        # (from its ``since`` or a replay): live events at or below it are dropped.
+        self.floors: dict[str, int] = {}
         # Live events held back while a subscribe sends ``subscribed`` and replays.
         self.holding: dict[str, list[dict[str, Any]]] = {}
         self.accepted = False
@@ -133,7 +110,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         stats.connection_opened(self.identity.role)
         self.bucket = new_bucket()
         registry.add(self)
-        bridge.ensure_running()
+        follower.ensure_running()
         session = self.scope.get("session")
         self.session = session_fingerprint(getattr(session, "session_key", None))
         user = self.scope.get("user")
@@ -262,8 +239,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return False
         if namespace not in self.subscriptions:
             return False
-        replayed = self.replayed.get(namespace)
-        return not (replayed and message["id"] in replayed)
+        floor = self.floors.get(namespace)
+        return floor is None or message["id"] > floor
 
     async def control(self, message: dict[str, Any]) -> None:
         """A session ended or a role may have changed: close or keep the socket."""
@@ -384,38 +361,47 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         old_group = self.subscriptions.get(namespace)
         if old_group not in (None, group):
             await hub.leave(old_group, self)
-        # Join before reading the log, holding live events back: an event committed
-        # meanwhile is replayed or held, and the replayed ids drop the duplicates.
+        await follower.ready()
+        # Join before reading the log, holding live events back: an event the follower
+        # hands over meanwhile is replayed or held, and the floor drops the duplicates.
         self.holding[namespace] = []
         try:
             await hub.join(group, self)
             self.subscriptions[namespace] = group
-            self.replayed.pop(namespace, None)
+            self.floors.pop(namespace, None)
             await self.send_subscribed(namespace, since, ref)
         finally:
             for message in self.holding.pop(namespace, ()):
                 await self.deliver([message], message[SEND])
 
     async def send_subscribed(self, namespace: str, since: int | None, ref: Any) -> None:
-        """``subscribed``, then (with ``since``) the replay or a ``reset``."""
-        last_id = await latest_event_id.get()
+        """``subscribed``, then (with ``since``) the replay or a ``reset``.
+
+        Joined already, so every event after the follower's cursor reaches the socket
+        live; a resume reads the log for what lies between ``since`` and there.
+        ``lastEventId`` is the position after which the live stream continues.
+        """
+        cursor = follower.cursor
         if since is None:
-            await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": last_id,
+            await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": cursor,
                                                  "recovered": False}, ref)
             return
         owner = None
         if NAMESPACES[namespace].access(self.identity.role) is Access.OWN:
             owner = self.identity.profile.id
-        events = await _replay(namespace, since, owner) if since < last_id else []
-        if since > last_id:
-            events = None
-        await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": last_id,
-                                             "recovered": events is not None}, ref)
+        # Read even when ``since`` is at the cursor: the log may be ahead of the follower.
+        events = await replay.events_after(namespace, since, owner, cursor)
         if events is None:
+            await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": cursor,
+                                                 "recovered": False}, ref)
             await self.send_frame("reset", {"namespace": namespace,
                                             "reason": "events after 'since' are no longer kept"})
             return
-        self.replayed[namespace] = {event.pk for event in events}
+        floor = max(since, events[-1].pk) if events else since
+        self.floors[namespace] = floor
+        await self.send_frame("subscribed", {"namespace": namespace,
+                                             "lastEventId": max(cursor, floor),
+                                             "recovered": True}, ref)
         for event in events:
             await self.send(text_data=event_frame(event.pk, event.type, event.namespace,
                                                   event.created_at, event.payload))
@@ -425,7 +411,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             raise FrameError(ErrorCode.UNKNOWN_NAMESPACE,
                              f"Unknown namespace {namespace!r}", ref)
         group = self.subscriptions.pop(namespace, None)
-        self.replayed.pop(namespace, None)
+        self.floors.pop(namespace, None)
         if group is not None:
             await hub.leave(group, self)
         await self.send_frame("unsubscribed", {"namespace": namespace}, ref)

@@ -1,15 +1,23 @@
-"""The fan-out: one subscriber per server process, then a loop over local sockets.
+"""The fan-out: every event reaches each server process once, then its local sockets.
 
 Stock Channels gives every socket its own layer channel: each event is then
 queued, deserialized and dispatched once per socket (with a thread hop for
 database cleanup before each handler), and the in-memory layer walks every
-group member on each receive. Here the process joins each group *once*, on a
-single hub channel, receives each event once, and hands the already-encoded
-frame to the local members of the group. Groups keep their meaning — the
-audience an event is for — and membership is still decided at subscribe time.
+group member on each receive. Here each process has one hub channel subscribed
+to one layer group, the log's: every event is received once per process and
+handed, in position order (realtime/follower.py), to the local members of the
+groups it is for. Groups keep their meaning — the audience an event is for —
+and membership is decided at subscribe time, in this process only: joining a
+group never waits for, or fails with, the layer.
+
+The layer is a fast path, not the guarantee. A probe sent to the hub's own
+channel every ``LOG_CHECK_INTERVAL`` tells whether the layer still carries
+messages; while it does not, the follower reads the log at the bridge's pace, and
+when it does again the hub joins the log group anew (a restarted Redis has
+forgotten it) and the follower fills the gap from the log.
 
 With an in-process layer (the embedded default) there is nothing to cross, so
-events go straight from ``publish`` to the hub.
+events go straight from ``publish`` to the follower.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -56,6 +65,14 @@ def is_local(layer: Any) -> bool:
     return layer is None or isinstance(layer, InMemoryChannelLayer)
 
 
+PROBE = "rt.probe"
+
+
+def log_group() -> str:
+    """The one layer group every server process's hub listens on."""
+    return f"{setting('GROUP_PREFIX')}.log"
+
+
 class Hub:
     def __init__(self) -> None:
         self.groups: dict[str, set[RealtimeConsumer]] = {}
@@ -63,32 +80,33 @@ class Hub:
         self.channel: str | None = None
         self.layer: Any = None
         self.task: asyncio.Task | None = None
+        # Whether the layer carried our last probe back in time (always, when local).
+        self.layer_ok = True
+        self.last_probe_back = 0.0
         # Debounced messages per (key, group) and the timer already set for them.
         self.pending: dict[tuple[str, str], dict[str, Any]] = {}
         # Events waiting for the fan-out task, in arrival order, with their group.
         self.backlog: list[tuple[str, dict[str, Any]]] = []
         self.drainer: asyncio.Task | None = None
 
-    async def _ensure(self) -> None:
+    def ensure(self) -> None:
+        """Adopt the running loop: a new one (tests run one per test) starts afresh."""
         loop = asyncio.get_running_loop()
         if self.loop is loop:
             return
-        # A new event loop (tests run one per test): nothing of the old one survives.
         self.loop, self.groups, self.pending, self.channel = loop, {}, {}, None
-        self.backlog, self.drainer = [], None
+        self.backlog, self.drainer, self.layer_ok = [], None, True
         self.layer = get_channel_layer()
         if not is_local(self.layer):
-            self.channel = await self.layer.new_channel("rt.hub.")
-            self.task = loop.create_task(self._receive_forever(), name="realtime-hub")
+            self.task = loop.create_task(self._link_forever(), name="realtime-hub")
+
+    @property
+    def remote(self) -> bool:
+        return not is_local(self.layer)
 
     async def join(self, group: str, consumer: RealtimeConsumer) -> None:
-        await self._ensure()
-        members = self.groups.get(group)
-        if members is None:
-            members = self.groups[group] = set()
-            if self.channel is not None:
-                await self.layer.group_add(group, self.channel)
-        members.add(consumer)
+        self.ensure()
+        self.groups.setdefault(group, set()).add(consumer)
 
     async def leave(self, group: str, consumer: RealtimeConsumer) -> None:
         members = self.groups.get(group)
@@ -97,35 +115,88 @@ class Hub:
         members.discard(consumer)
         if not members:
             del self.groups[group]
-            if self.channel is not None:
-                await self.layer.group_discard(group, self.channel)
 
-    async def publish(self, group: str, message: dict[str, Any]) -> None:
-        """Send one message to a group: through the layer, or straight here when local.
+    async def publish(self, message: dict[str, Any]) -> None:
+        """Send one event to every server process: through the layer, and straight to
+        this process's follower when it runs here (the layer's copy is then a duplicate
+        it drops). Raises if the layer refused it.
 
         A process without sockets (a management command) only sends; it never
         starts receiving.
         """
-        layer = get_channel_layer()
-        if is_local(layer):
-            if self.loop is asyncio.get_running_loop():
-                await self.dispatch(group, message)
-        else:
-            await layer.group_send(group, {**message, "group": group})
+        from .follower import follower
 
-    async def _receive_forever(self) -> None:
-        layer, channel = self.layer, self.channel
+        if follower.running_here():
+            follower.offer(dict(message))
+        layer = get_channel_layer()
+        if not is_local(layer):
+            await layer.group_send(log_group(), message)
+
+    async def _link_forever(self) -> None:
+        """Keep a channel on the layer, in the log group, and tell the follower whether
+        the layer carries messages; never gives up while the loop runs."""
+        from .follower import follower
+
+        layer = self.layer
         while True:
             try:
-                message = await layer.receive(channel)
-                await self.dispatch(message.get("group", ""), message)
+                if self.channel is None:
+                    self.channel = await layer.new_channel("rt.hub.")
+                    await layer.group_add(log_group(), self.channel)
+                await self._receive(layer, follower)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("hub receive failed")
-                await asyncio.sleep(0.1)
+                if self.layer_ok:
+                    logger.warning("channel layer unavailable; reading the event log until "
+                                   "it is back", exc_info=True)
+                self._set_layer_ok(False, follower)
+                self.channel = None
+                await asyncio.sleep(setting("LOG_CHECK_INTERVAL"))
 
-    async def dispatch(self, group: str, message: dict[str, Any]) -> None:
+    async def _receive(self, layer: Any, follower: Any) -> None:
+        """Receive until the layer fails; a probe goes out every check interval."""
+        interval = setting("LOG_CHECK_INTERVAL")
+        self.last_probe_back = time.monotonic()
+        next_probe = 0.0
+        while True:
+            now = time.monotonic()
+            if now >= next_probe:
+                await layer.send(self.channel, {"type": PROBE})
+                next_probe = now + interval
+                if now - self.last_probe_back > 2 * interval:
+                    self._set_layer_ok(False, follower)
+            try:
+                message = await asyncio.wait_for(layer.receive(self.channel),
+                                                 max(next_probe - now, 0.01))
+            except TimeoutError:
+                continue
+            if message.get("type") == PROBE:
+                self.last_probe_back = time.monotonic()
+                if not self.layer_ok:
+                    # Back: a restarted Redis forgot the group; join it again.
+                    await layer.group_add(log_group(), self.channel)
+                    logger.warning("channel layer back; filling the gap from the event log")
+                    self._set_layer_ok(True, follower)
+                continue
+            follower.offer(message)
+
+    def _set_layer_ok(self, ok: bool, follower: Any) -> None:
+        if ok == self.layer_ok:
+            return
+        from . import stats
+
+        self.layer_ok = ok
+        stats.incr("layer.recovered" if ok else "layer.lost")
+        follower.poke()
+
+    def dispatch_event(self, message: dict[str, Any]) -> None:
+        """An event in position order, from the follower, to each group it is for."""
+        for group in message.get("groups", ()):
+            if group in self.groups:
+                self.dispatch(group, message)
+
+    def dispatch(self, group: str, message: dict[str, Any]) -> None:
         """Queue a message for the group's local members (debounced ones after the window).
 
         Events wait in one backlog, in arrival order, for the drain task; whatever
@@ -215,7 +286,7 @@ class Hub:
         message = self.pending.pop(slot, None)
         if message is not None:
             message = {k: v for k, v in message.items() if k != "debounce"}
-            asyncio.ensure_future(self.dispatch(slot[1], message))
+            self.dispatch(slot[1], message)
 
 
 hub = Hub()

@@ -1,18 +1,14 @@
-"""The event log: every event, with an increasing id, kept for resume and relay."""
+"""The event log: every event at its position, kept for resume and relay; and its outbox."""
 
 from __future__ import annotations
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 
 
-class Event(models.Model):
-    """One emitted event.
-
-    Written in the caller's transaction, so a rolled-back change leaves no row;
-    its id is the ``id`` clients resume from. ``origin`` names the process that
-    wrote it, so the embedded mode's bridge relays only other processes' events.
-    """
+class EventFields(models.Model):
+    """What an event is: its type, payload and audience (shared by the outbox and the log)."""
 
     namespace = models.CharField(max_length=32)
     type = models.CharField(max_length=64)
@@ -22,14 +18,10 @@ class Event(models.Model):
     target_role = models.CharField(max_length=16, blank=True)
     everyone = models.BooleanField(default=False)
     origin = models.CharField(max_length=64)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["namespace", "id"], name="realtime_ev_ns_id")]
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.type}"
+        abstract = True
 
     @property
     def is_targeted(self) -> bool:
@@ -37,10 +29,58 @@ class Event(models.Model):
         return self.user_id is not None or bool(self.target_role) or self.everyone
 
 
-class Watermark(models.Model):
-    """A named high-water mark; ``pruned`` is the highest event id retention deleted.
+# Replays read only events addressed to a namespace, never to a user or a role.
+UNTARGETED = Q(user_id__isnull=True, target_role="", everyone=False)
 
-    A resume from below it cannot be complete, whatever rows happen to remain.
+
+class PendingEvent(EventFields):
+    """An event written in the caller's transaction and not yet numbered: the outbox.
+
+    A rolled-back change leaves no row. Once the transaction has committed, the
+    sequencer (realtime/sequencer.py) moves the row into ``Event`` with the next
+    position; its own id is only the order in which rows were written.
+    """
+
+    # The position, once this process has numbered the row (not a column).
+    position: int | None = None
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"pending #{self.pk} {self.type}"
+
+
+class Event(EventFields):
+    """One event of the log, at its position.
+
+    ``id`` is the position clients see and resume from. The sequencer gives it
+    after the event's transaction committed, one number after the other under a
+    lock, so positions become visible in the order they were given: a reader
+    that sees position N sees every position below it. ``origin`` names the
+    process that wrote the event.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["namespace", "id"], condition=UNTARGETED,
+                         name="realtime_ev_replay"),
+            models.Index(fields=["namespace", "owner_id", "id"], condition=UNTARGETED,
+                         name="realtime_ev_replay_owner"),
+            models.Index(fields=["created_at"], name="realtime_ev_created"),
+        ]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.type}"
+
+
+class Watermark(models.Model):
+    """A named mark: ``pruned`` is the highest position retention deleted (a resume
+    from below it cannot be complete); ``sequence`` is the last position given, and
+    its row is the sequencer's lock.
     """
 
     name = models.CharField(max_length=32, primary_key=True)

@@ -1,17 +1,18 @@
-"""``emit``: record an event in the log and publish it after the commit.
+"""``emit``: an event into the outbox in the caller's transaction, published after commit.
 
-The one way events enter the system. The ``emit_*_event`` helpers of the
-old API are derived from the catalogue below, not written out one by one.
-Publishing never raises into the caller: a broken channel layer must not
-fail an order save; the event stays in the log for resume and replay.
+The one way events enter the system. The row is written in the caller's
+transaction, so a rolled-back change sends nothing; once it has committed, the
+sequencer gives it its position (realtime/sequencer.py) and this process publishes
+it. Publishing never raises into the caller: a broken channel layer must not fail
+an order save. Every server process also reads the log itself
+(realtime/follower.py), so an event whose publish failed is late, not lost. The
+``emit_*_event`` helpers of the old API are derived from the catalogue below.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -25,15 +26,13 @@ from .debounce import debounce_key
 from .events import CATALOGUE, Namespace, namespace_of
 from .groups import event_groups, user_group
 from .hub import CONTROL, EVENT, hub
-from .models import Event
+from .models import Event, PendingEvent
+from .process import PROCESS_ORIGIN
 from .protocol import event_frame
+from .sequencer import position_of, sequence
 from .sessions import CONTROL_NAMESPACE
 
 logger = logging.getLogger("realtime.publish")
-
-# Names this process in the event log, so the bridge skips what it sent itself.
-PROCESS_ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-
 
 
 def emit(
@@ -44,44 +43,69 @@ def emit(
     user: int | None = None,
     role: str | None = None,
     everyone: bool = False,
-) -> Event | None:
-    """Log ``event_type`` in the current transaction; publish it when that commits.
+) -> PendingEvent | None:
+    """Log ``event_type`` in the current transaction; number and publish it on commit.
 
     ``owner`` scopes an event to one customer (besides the namespace's full
     audience); ``user``, ``role`` or ``everyone`` address it instead of the
-    namespace. Returns the logged event, or None when it could not be logged.
+    namespace. Returns the outbox row (its ``position`` is set once this process
+    has numbered it), or None when it could not be written.
     """
     ns = namespace_of(event_type)
+    return log_event(ns.name, event_type, payload, owner=owner, user=user, role=role,
+                     everyone=everyone)
+
+
+def log_event(namespace: str, event_type: str, payload: dict[str, Any], *,
+              owner: int | None = None, user: int | None = None, role: str | None = None,
+              everyone: bool = False) -> PendingEvent | None:
+    """``emit`` without the catalogue check, for the engine's own control messages."""
     try:
         with transaction.atomic():
-            event = Event.objects.create(
-                namespace=ns.name,
-                type=event_type,
-                payload=payload,
-                owner_id=owner,
-                user_id=user,
-                target_role=role or "",
-                everyone=everyone,
-                origin=PROCESS_ORIGIN,
-                created_at=timezone.now(),
-            )
+            pending = PendingEvent.objects.create(
+                namespace=namespace, type=event_type, payload=payload, owner_id=owner,
+                user_id=user, target_role=role or "", everyone=everyone,
+                origin=PROCESS_ORIGIN, created_at=timezone.now())
     except DatabaseError:
         logger.exception("event log write failed type=%s", event_type)
         stats.incr("publish.failures")
         return None
-    transaction.on_commit(partial(publish, event))
-    return event
+    transaction.on_commit(partial(committed, pending))
+    return pending
+
+
+def committed(pending: PendingEvent) -> None:
+    """After the writer's commit: number what has committed and publish it; never raises.
+
+    Another process, or this one for an earlier row of the same transaction, may
+    have numbered the row already; then there is nothing left to do.
+    """
+    position = position_of(pending.pk)
+    if position is None:
+        try:
+            events = sequence()
+        except DatabaseError:
+            # The row stays in the outbox: a server's follower numbers it later.
+            logger.exception("sequencing failed pending=%s type=%s", pending.pk, pending.type)
+            stats.incr("publish.failures")
+            return
+        publish(events)
+        position = position_of(pending.pk)
+    pending.position = position
 
 
 def event_message(event: Event) -> dict[str, Any]:
-    """The channel-layer message for an event: its frame encoded once, for every socket."""
+    """The message of an event, from publisher to hubs: its frame encoded once, its
+    position, and the groups it is for."""
+    groups = groups_of(event)
     if event.namespace == CONTROL_NAMESPACE:
-        return {"type": CONTROL, "action": event.type,
+        return {"type": CONTROL, "id": event.pk, "groups": groups, "action": event.type,
                 "session": event.payload.get("session", "")}
     message = {
         "type": EVENT,
         "id": event.pk,
         "ns": event.namespace,
+        "groups": groups,
         "targeted": event.is_targeted,
         # Commit-to-send latency is measured from here (epoch seconds).
         "at": event.created_at.timestamp(),
@@ -101,32 +125,42 @@ def groups_of(event: Event) -> list[str]:
                         role=event.target_role or None, everyone=event.everyone)
 
 
-async def apublish(event: Event) -> bool:
-    """Send a logged event to its groups. False (logged, counted) when the layer failed."""
-    message = event_message(event)
-    try:
-        for group in groups_of(event):
-            await hub.publish(group, message)
-    except Exception:
-        logger.exception("publish failed id=%s type=%s", event.pk, event.type)
-        stats.incr("publish.failures")
-        return False
-    stats.incr(f"events.{event.type}")
-    return True
+def _as_list(events: Event | Iterable[Event]) -> list[Event]:
+    return [events] if isinstance(events, Event) else list(events)
 
 
-def publish(event: Event) -> bool:
-    """Synchronous ``apublish``, for ``transaction.on_commit``; never raises.
+async def apublish(events: Event | Iterable[Event]) -> bool:
+    """Send logged events to every server process, in order. False (logged, counted)
+    when the layer failed: the followers then find them in the log."""
+    ok = True
+    for event in _as_list(events):
+        try:
+            await hub.publish(event_message(event))
+        except Exception:
+            logger.warning("publish failed id=%s type=%s; the event log still has it",
+                           event.pk, event.type, exc_info=True)
+            stats.incr("publish.failures")
+            ok = False
+            continue
+        stats.incr(f"events.{event.type}")
+    return ok
 
-    With the event-log bridge on (no Redis), the server's bridge is also woken:
+
+def publish(events: Event | Iterable[Event]) -> bool:
+    """Synchronous ``apublish``, for after a commit; never raises.
+
+    With the event-log bridge on (no Redis), the server's follower is also woken:
     this may be another process, whose saves reach the sockets only through the log.
     """
+    events = _as_list(events)
+    if not events:
+        return True
     if setting("EVENT_LOG_BRIDGE"):
         wake.send()
     try:
-        return async_to_sync(apublish)(event)
+        return async_to_sync(apublish)(events)
     except Exception:
-        logger.exception("publish failed id=%s type=%s", event.pk, event.type)
+        logger.exception("publish failed ids=%s..%s", events[0].pk, events[-1].pk)
         stats.incr("publish.failures")
         return False
 
@@ -144,10 +178,10 @@ def register_source(namespace: str, payload: PayloadBuilder,
     _sources[namespace] = (payload, owner)
 
 
-def _make_helper(ns: Namespace) -> Callable[..., Event | None]:
+def _make_helper(ns: Namespace) -> Callable[..., PendingEvent | None]:
     def helper(action: str, obj: Any = None, /, *, owner: int | None = None,
                user: int | None = None, role: str | None = None,
-               everyone: bool = False, **fields: Any) -> Event | None:
+               everyone: bool = False, **fields: Any) -> PendingEvent | None:
         event_type = f"{ns.prefix}:{action}"
         namespace_of(event_type)
         if obj is None or isinstance(obj, dict):
@@ -170,4 +204,4 @@ def _make_helper(ns: Namespace) -> Callable[..., Event | None]:
 
 HELPERS = {ns.helper: _make_helper(ns) for ns in CATALOGUE}
 globals().update(HELPERS)
-__all__ = ["emit", "apublish", "publish", "register_source", *HELPERS]
+__all__ = ["PROCESS_ORIGIN", "emit", "apublish", "publish", "register_source", *HELPERS]

@@ -11,16 +11,11 @@ user's group — so it reaches other processes in both modes.
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
-from django.utils import timezone
-
-from .models import Event
 
 CONTROL_NAMESPACE = "_control"
 SESSION_ENDED = "control:session_ended"
@@ -35,13 +30,10 @@ def session_fingerprint(session_key: str | None) -> str:
 
 def send_control(action: str, user_id: int, session_key: str | None = None) -> None:
     """Log a control message for one user's sockets and publish it on commit."""
-    from .publish import PROCESS_ORIGIN, publish
+    from .publish import log_event
 
-    event = Event.objects.create(
-        namespace=CONTROL_NAMESPACE, type=action,
-        payload={"session": session_fingerprint(session_key)},
-        user_id=user_id, origin=PROCESS_ORIGIN, created_at=timezone.now())
-    transaction.on_commit(partial(publish, event))
+    log_event(CONTROL_NAMESPACE, action, {"session": session_fingerprint(session_key)},
+              user=user_id)
 
 
 def identity_changed(user_id: int) -> None:

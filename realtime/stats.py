@@ -225,7 +225,7 @@ def _dense(pairs: Iterable[list[int]]) -> list[int]:
 
 def snapshot() -> dict[str, Any]:
     """This process's figures, as it writes them to the shared store."""
-    from .publish import PROCESS_ORIGIN
+    from .process import PROCESS_ORIGIN
 
     now = time.time()
     with _lock:
@@ -485,7 +485,7 @@ def _forget_at_exit(target: RedisStore | DatabaseStore) -> None:
     _registered_exit = True
     from django.db import connection
 
-    from .publish import PROCESS_ORIGIN
+    from .process import PROCESS_ORIGIN
 
     database = connection.settings_dict.get("NAME")
 

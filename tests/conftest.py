@@ -81,12 +81,17 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def event_log() -> Any:
-    """``event_log(*namespaces)``: the logged realtime events, oldest first."""
-    from realtime.models import Event
+    """``event_log(*namespaces)``: the logged realtime events, oldest first: those in
+    the log, then those of the still open transaction (the outbox: a test's ``db``
+    transaction never commits, so its events are never numbered)."""
+    from realtime.models import Event, PendingEvent
 
     def logged(*namespaces: str) -> list[Any]:
-        events = Event.objects.order_by("id")
-        return list(events.filter(namespace__in=namespaces) if namespaces else events)
+        found = []
+        for model in (Event, PendingEvent):
+            events = model.objects.order_by("id")
+            found += events.filter(namespace__in=namespaces) if namespaces else events
+        return found
 
     return logged
 

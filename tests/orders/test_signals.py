@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.models import Order, Payment
+from realtime.follower import follower
 from realtime.groups import namespace_group, owner_group
 from realtime.hub import hub
 from realtime.models import Event
@@ -93,6 +94,8 @@ def test_rolled_back_save_leaves_nothing(alice: Any, event_log: Any,
 
 @pytest.mark.django_db(transaction=True)
 async def test_published_on_commit_to_staff_and_owner(alice: Any, bob: Any) -> None:
+    follower.ensure_running()  # as a server's first socket does
+    await follower.ready()
     staff, owner, other = Recorder(), Recorder(), Recorder()
     await hub.join(namespace_group("orders"), staff)
     await hub.join(owner_group("orders", alice.customer.pk), owner)

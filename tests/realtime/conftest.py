@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from realtime.auth import make_token, websocket_stack
+from realtime.follower import follower
 from realtime.routing import websocket_urlpatterns
 
 APP = websocket_stack(URLRouter(websocket_urlpatterns))
@@ -32,11 +33,13 @@ TIMEOUT = 3
 # Proving absence: only ever right after a sentinel that arrived, so nothing is in flight.
 QUIET = 0.2
 
-# What every test runs with: the project's resolver, and no event-log bridge
-# polling the database (this process wrote every event; the bridge would skip them).
+# What every test runs with: the project's resolver, and the log read only once a
+# minute: this process publishes every event, so what a socket receives and when is
+# decided by the test (tests/realtime/test_follower.py covers the log path).
 BASE_REALTIME = {
     "PROFILE_RESOLVER": "orders.realtime.customer_profile",
     "EVENT_LOG_BRIDGE": False,
+    "LOG_CHECK_INTERVAL": 60,
     # Offline at once; test_presence_grace covers the grace.
     "PRESENCE_GRACE": 0,
 }
@@ -196,6 +199,9 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
         socket = Socket(communicator)
         sockets.append(socket)
         socket.hello = await socket.expect("connected")
+        # The first socket started the follower: where it stands in the log is known
+        # before the test writes more (a server is long past this point).
+        await follower.ready()
         if token is not None:
             reply = await socket.request("auth", {"token": token})
             assert reply["type"] == "authenticated", reply
@@ -262,17 +268,38 @@ def role_socket(connect: Any, cookie_for: Any, users: dict[str, Any]
 
 
 @pytest.fixture
+def log_elsewhere() -> Callable[..., Any]:
+    """``await log_elsewhere(namespace, type, payload, **fields)``: an event another
+    process committed and numbered, whose publish never arrived here; the Event."""
+    from django.utils import timezone
+
+    from realtime.models import PendingEvent
+    from realtime.sequencer import sequence
+
+    def log(namespace: str, event_type: str, payload: dict[str, Any], **fields: Any) -> Any:
+        PendingEvent.objects.create(namespace=namespace, type=event_type, payload=payload,
+                                    origin="another-process", created_at=timezone.now(),
+                                    **fields)
+        (event,) = sequence()
+        return event
+
+    return database_sync_to_async(log)
+
+
+@pytest.fixture
 def emit_now() -> Callable[..., Any]:
     """``await emit_now(type, payload, **targets)``: ``emit`` in its own committed
-    transaction (from a worker thread, as a view would), returning the Event."""
+    transaction (from a worker thread, as a view would), returning the logged Event
+    at the position it was given after the commit."""
     from django.db import transaction
 
+    from realtime.models import Event
     from realtime.publish import emit
 
     def emit_committed(event_type: str, payload: dict[str, Any], **targets: Any) -> Any:
         with transaction.atomic():
-            event = emit(event_type, payload, **targets)
-        assert event is not None
-        return event
+            pending = emit(event_type, payload, **targets)
+        assert pending is not None and pending.position is not None
+        return Event.objects.get(pk=pending.position)
 
     return database_sync_to_async(emit_committed)

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from realtime import stats
 from realtime.conf import setting
-from realtime.models import Event
+from realtime.models import Event, PendingEvent
 from realtime.publish import PROCESS_ORIGIN, apublish
+from realtime.sequencer import sequence
 from tests.conftest import USER_PASSWORD
 
 from . import spec
@@ -31,9 +32,11 @@ def order_payload(order_id: int, customer: Any) -> dict[str, Any]:
 
 @database_sync_to_async
 def log_unpublished(namespace: str, event_type: str, payload: dict) -> Event:
-    """A committed event the layer has not carried yet (its on_commit publish pending)."""
-    return Event.objects.create(namespace=namespace, type=event_type, payload=payload,
+    """A committed, numbered event the layer has not carried yet (its publish pending)."""
+    PendingEvent.objects.create(namespace=namespace, type=event_type, payload=payload,
                                 origin=PROCESS_ORIGIN, created_at=timezone.now())
+    (event,) = sequence()
+    return event
 
 
 @database_sync_to_async
@@ -492,9 +495,9 @@ async def test_replayed_event_also_delivered_live_appears_once(
         role_socket: Any, emit_now: Any) -> None:
     """An event committed between joining the group and reading the log is both
     replayed and sent live; the socket shows it once."""
+    guest = await role_socket("guest")  # the server runs: its follower is at the log's end
     start = await emit_now("product:created", {"id": 1})
     late = await log_unpublished("products", "product:updated", {"id": 1, "late": True})
-    guest = await role_socket("guest")
     await guest.subscribe("products", since=start.pk)
     assert (await guest.recv())["id"] == late.pk  # replayed
     assert await apublish(late) is True  # its on_commit publish, now
@@ -506,10 +509,10 @@ async def test_events_published_together_arrive_as_one_batch_without_what_was_re
         role_socket: Any, emit_now: Any) -> None:
     """Events that wait for the fan-out go out as one ``batch`` frame; a socket that
     already has one of them (replayed) gets the rest, in a frame rebuilt for it."""
+    staff, guest = await role_socket("staff"), await role_socket("guest")
     start = await emit_now("product:created", {"id": 1})
     late = await log_unpublished("products", "product:updated", {"id": 1, "late": True})
     later = await log_unpublished("products", "product:updated", {"id": 1, "later": True})
-    staff, guest = await role_socket("staff"), await role_socket("guest")
     await staff.subscribe("products")
     await guest.subscribe("products", since=start.pk)
     # Both were committed before the replay read the log; their live copies come later.
@@ -529,9 +532,9 @@ async def test_events_published_together_arrive_as_one_batch_without_what_was_re
 
 async def test_resubscribing_without_since_forgets_the_replay(role_socket: Any,
                                                               emit_now: Any) -> None:
+    guest = await role_socket("guest")
     start = await emit_now("product:created", {"id": 1})
     late = await log_unpublished("products", "product:updated", {"id": 1})
-    guest = await role_socket("guest")
     await guest.subscribe("products", since=start.pk)
     assert (await guest.recv())["id"] == late.pk
     await guest.subscribe("products")

@@ -1,5 +1,5 @@
-"""The hub: one layer subscription per process and group, fan-out to local members,
-debouncing per key — against the in-process path and a real Redis."""
+"""The hub: one layer subscription per process (the log group), fan-out to local
+members, debouncing per key — against the in-process path and a real Redis."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import pytest
 from channels.layers import channel_layers
 from django.test import override_settings
 
-from realtime.hub import EVENT, WIRE, Hub
+from realtime.follower import follower
+from realtime.hub import EVENT, WIRE, Hub, hub, log_group
 from realtime.protocol import text_frame
+from realtime.publish import event_message
 from tests.support.recorder import Recorder
 
 
@@ -36,10 +38,10 @@ async def test_local_fan_out_reaches_every_member_of_the_group_only() -> None:
     await hub.join("rt.orders", a)
     await hub.join("rt.orders", b)
     await hub.join("rt.payments", outsider)
-    await hub.publish("rt.orders", event(1))
+    hub.dispatch("rt.orders", event(1))
     await until(lambda: a.ids == b.ids == [1])
     await hub.leave("rt.orders", a)
-    await hub.publish("rt.orders", event(2))
+    hub.dispatch("rt.orders", event(2))
     await until(lambda: b.ids == [1, 2])
     assert a.ids == [1] and outsider.ids == []
     assert "rt.payments" in hub.groups
@@ -51,7 +53,7 @@ async def test_an_idle_hub_sends_a_lone_event_as_its_own_frame() -> None:
     hub = Hub()
     member = Recorder()
     await hub.join("rt.orders", member)
-    await hub.publish("rt.orders", event(1))
+    hub.dispatch("rt.orders", event(1))
     await until(lambda: member.ids == [1])
     assert json.loads(member.sends[0]["text"]) == {"id": 1}
     assert member.sends[0][WIRE] == text_frame('{"id":1}')
@@ -64,9 +66,9 @@ async def test_events_that_wait_for_the_fan_out_go_as_batches_per_group_in_order
     await hub.join("rt.orders.own.7", customer)
     # Published without yielding: all but the first wait for the drain task.
     for event_id in range(1, 6):
-        await hub.publish("rt.orders", event(event_id))
+        hub.dispatch("rt.orders", event(event_id))
         if event_id % 2:
-            await hub.publish("rt.orders.own.7", event(event_id))
+            hub.dispatch("rt.orders.own.7", event(event_id))
     await until(lambda: len(staff.ids) == 5 and len(customer.ids) == 3)
     assert staff.ids == [1, 2, 3, 4, 5] and customer.ids == [1, 3, 5]
     frames = [json.loads(send["text"]) for send in staff.sends]
@@ -85,7 +87,7 @@ async def test_batch_max_bounds_a_frame(realtime_settings: Any, batch_max: int,
     member = Recorder()
     await hub.join("rt.orders", member)
     for event_id in range(1, 6):
-        await hub.publish("rt.orders", event(event_id))
+        hub.dispatch("rt.orders", event(event_id))
     await until(lambda: len(member.ids) == 5)
     assert member.ids == [1, 2, 3, 4, 5]
     frames = [json.loads(send["text"]) for send in member.sends]
@@ -116,7 +118,7 @@ async def test_a_long_fan_out_hands_the_loop_back_within_its_slice(
         await asyncio.sleep(0)  # runs once the fan-out has started
         served_when.append(sum(1 for member in members if member.ids))
 
-    await hub.publish("rt.orders", event(1))
+    hub.dispatch("rt.orders", event(1))
     task = asyncio.create_task(other_socket())
     await until(lambda: all(member.ids == [1] for member in members))
     await task
@@ -134,15 +136,15 @@ async def test_a_failing_member_does_not_stop_the_fan_out_or_the_next_events() -
     members = [Recorder() for _ in range(3)]
     for member in [*members[:2], Broken(), members[2]]:
         await hub.join("rt.orders", member)
-    await hub.publish("rt.orders", event(1))
+    hub.dispatch("rt.orders", event(1))
     await until(lambda: all(member.ids == [1] for member in members))
-    await hub.publish("rt.orders", event(2))
+    hub.dispatch("rt.orders", event(2))
     await until(lambda: all(member.ids == [1, 2] for member in members))
 
 
 async def test_a_process_without_members_only_sends() -> None:
     hub = Hub()
-    await hub.publish("rt.orders", event(1))  # no loop state, no receiving task
+    await hub.publish(event(1, groups=["rt.orders"]))  # no loop state, no receiving task
     assert hub.loop is None and hub.task is None
 
 
@@ -152,8 +154,8 @@ async def test_a_burst_for_one_key_reaches_members_once_with_the_latest() -> Non
     member = Recorder()
     await hub.join("rt.inventory", member)
     for event_id in (10, 12, 11):  # 11 arrives late: 12 is still the latest
-        await hub.publish("rt.inventory", event(event_id, "inventory", debounce="k:1"))
-    await hub.publish("rt.inventory", event(13, "inventory", debounce="k:2"))
+        hub.dispatch("rt.inventory", event(event_id, "inventory", debounce="k:1"))
+    hub.dispatch("rt.inventory", event(13, "inventory", debounce="k:2"))
     assert member.ids == []
     await until(lambda: len(member.ids) == 2)
     assert sorted(member.ids) == [12, 13]
@@ -168,14 +170,27 @@ def redis_layer(redis_server: Any) -> Any:
         yield channel_layers["default"]
 
 
-async def test_with_redis_the_process_subscribes_once_and_fans_out(redis_layer: Any) -> None:
-    hub = Hub()
+@pytest.mark.django_db(transaction=True)
+async def test_with_redis_the_process_subscribes_once_and_fans_out(
+        redis_layer: Any, realtime_settings: Any, log_elsewhere: Any) -> None:
+    # Only the layer can deliver within the test: the log is checked once a minute.
+    realtime_settings(EVENT_LOG_BRIDGE=False, LOG_CHECK_INTERVAL=60)
+    follower.ensure_running()
+    await follower.ready()
     members = [Recorder() for _ in range(50)]
     for member in members:
         await hub.join("rt.orders", member)
-    # One hub channel in the layer's group, whatever the number of sockets.
+    # One hub channel in the log group, whatever the number of sockets or groups.
     loop_layer = redis_layer._get_layer()
-    assert loop_layer.groups[loop_layer._get_group_channel_name("rt.orders")] == {hub.channel}
-    await hub.publish("rt.orders", event(7))  # through Redis, as another process would
-    await until(lambda: all(member.ids == [7] for member in members))
+    log_channel = loop_layer._get_group_channel_name(log_group())
+    await until(lambda: loop_layer.groups.get(log_channel) == {hub.channel})
+    assert hub.channel is not None and len(loop_layer.groups) == 1
+    logged = await log_elsewhere("orders", "order:created", {"id": 1})
+    message = event_message(logged)
+    assert message["groups"] == ["rt.orders"]
+    await redis_layer.group_send(log_group(), message)  # as another process would
+    await until(lambda: all(member.ids == [logged.pk] for member in members))
+    for member in members:
+        await hub.leave("rt.orders", member)
+    hub.task.cancel()
     await redis_layer.flush()

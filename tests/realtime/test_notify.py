@@ -25,7 +25,7 @@ def notify(*args: str) -> str:
 anotify = database_sync_to_async(notify)
 
 
-def test_notification_is_logged_with_defaults(db: Any) -> None:
+def test_notification_is_logged_with_defaults(transactional_db: Any) -> None:
     output = notify("Stock count at 18:00")
     event = system_events().get()
     assert output.strip() == f"sent system:notification as event {event.pk}"
@@ -35,7 +35,7 @@ def test_notification_is_logged_with_defaults(db: Any) -> None:
     assert not event.is_targeted
 
 
-def test_alert_with_title_and_level(db: Any) -> None:
+def test_alert_with_title_and_level(transactional_db: Any) -> None:
     notify("Payments are failing", "--kind", "alert", "--title", "Payments",
            "--level", "critical")
     event = system_events().get()
@@ -44,7 +44,7 @@ def test_alert_with_title_and_level(db: Any) -> None:
                              "level": "critical"}
 
 
-def test_maintenance_carries_its_window(db: Any) -> None:
+def test_maintenance_carries_its_window(transactional_db: Any) -> None:
     notify("Upgrade", "--kind", "maintenance", "--starts-at", "2030-01-01T02:00:00Z",
            "--ends-at", "2030-01-01T03:00:00Z")
     payload = system_events().get().payload
@@ -53,13 +53,13 @@ def test_maintenance_carries_its_window(db: Any) -> None:
     assert {"title", "message", "level"} <= set(payload)
 
 
-def test_maintenance_with_a_bad_time_is_refused(db: Any) -> None:
+def test_maintenance_with_a_bad_time_is_refused(transactional_db: Any) -> None:
     with pytest.raises(CommandError, match="--starts-at"):
         notify("Upgrade", "--kind", "maintenance", "--starts-at", "tomorrow-ish")
     assert not system_events().exists()
 
 
-def test_unknown_user_is_refused(db: Any) -> None:
+def test_unknown_user_is_refused(transactional_db: Any) -> None:
     with pytest.raises(CommandError, match="nobody"):
         notify("Hello", "--user", "nobody")
     assert not system_events().exists()
@@ -72,13 +72,13 @@ def test_unknown_user_is_refused(db: Any) -> None:
     ("--kind", "gossip"),
     ("--level", "loud"),
 ])
-def test_bad_arguments_are_refused(db: Any, alice: Any, args: tuple[str, ...]) -> None:
+def test_bad_arguments_are_refused(transactional_db: Any, alice: Any, args: tuple[str, ...]) -> None:
     with pytest.raises(CommandError):
         notify("Hello", *args)
     assert not system_events().exists()
 
 
-def test_targets_are_recorded(db: Any, alice: Any) -> None:
+def test_targets_are_recorded(transactional_db: Any, alice: Any) -> None:
     notify("For alice", "--user", "alice")
     notify("For staff", "--role", "staff")
     notify("For all", "--everyone")

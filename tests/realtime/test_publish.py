@@ -15,10 +15,11 @@ from inventory.models import Inventory, Product
 from orders.models import Order, Payment
 from realtime import stats
 from realtime.events import UnknownEventType
+from realtime.follower import follower
 from realtime.groups import namespace_group, owner_group
 from realtime.hub import EVENT as EVENT_MESSAGE_TYPE
 from realtime.hub import SEND, hub
-from realtime.models import Event
+from realtime.models import Event, PendingEvent
 from realtime.publish import emit, event_message, publish
 from tests.support.recorder import Recorder
 from tests.support.servers import free_port
@@ -32,7 +33,9 @@ class Rollback(Exception):
 
 def test_emit_logs_the_event_in_the_callers_transaction(db: Any, alice: Any) -> None:
     event = emit("order:created", {"id": 1, "total": Decimal("9.50")}, owner=alice.customer.pk)
-    row = Event.objects.get(pk=event.pk)
+    # In the outbox until the transaction commits (a ``db`` test's never does).
+    assert event.position is None and not Event.objects.exists()
+    row = PendingEvent.objects.get(pk=event.pk)
     assert (row.namespace, row.type, row.owner_id) == ("orders", "order:created",
                                                        alice.customer.pk)
     assert row.payload == {"id": 1, "total": "9.50"}
@@ -49,16 +52,25 @@ def test_emit_records_targets(db: Any, staff_user: Any) -> None:
     assert all(event.is_targeted for event in (by_user, by_role, to_all))
 
 
+@pytest.fixture
+async def running_follower() -> None:
+    """This process's follower, started as a server's first socket starts it."""
+    follower.ensure_running()
+    await follower.ready()
+
+
 @pytest.mark.django_db(transaction=True)
-async def test_emit_publishes_only_on_commit() -> None:
+async def test_emit_publishes_only_on_commit(running_follower: None) -> None:
     recorder = Recorder()
     await hub.join(namespace_group("products"), recorder)
 
     def work() -> Any:
         with transaction.atomic():
-            event = emit("product:updated", {"id": 3})
+            pending = emit("product:updated", {"id": 3})
             assert recorder.messages == []  # deferred, not sent yet
-        return event
+            assert not Event.objects.exists()  # not numbered either
+        assert not PendingEvent.objects.exists()  # moved into the log on commit
+        return Event.objects.get(pk=pending.position)
 
     event = await database_sync_to_async(work)()
     assert [{k: v for k, v in m.items() if k != SEND} for m in recorder.messages] == [
@@ -67,13 +79,14 @@ async def test_emit_publishes_only_on_commit() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_owner_scoped_event_reaches_namespace_and_owner_groups() -> None:
+async def test_owner_scoped_event_reaches_namespace_and_owner_groups(
+        running_follower: None) -> None:
     everyone, owner = Recorder(), Recorder()
     await hub.join(namespace_group("payments"), everyone)
     await hub.join(owner_group("payments", 77), owner)
     event = await database_sync_to_async(emit)("payment:received", {"id": 1}, owner=77)
-    assert [m["id"] for m in everyone.messages] == [event.pk]
-    assert [m["id"] for m in owner.messages] == [event.pk]
+    assert [m["id"] for m in everyone.messages] == [event.position]
+    assert [m["id"] for m in owner.messages] == [event.position]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -105,7 +118,7 @@ async def test_emit_inside_an_open_transaction_waits_for_its_commit(
         with transaction.atomic():
             event = emit("product:updated", {"id": 5})
             assert async_to_sync(socket_quiet)()
-        return event.pk
+        return event.position
 
     async def quiet() -> bool:
         return await staff.communicator.receive_nothing(timeout=0.2)
@@ -118,7 +131,7 @@ async def test_emit_inside_an_open_transaction_waits_for_its_commit(
 def test_emit_unknown_type_raises_and_logs_nothing(db: Any) -> None:
     with pytest.raises(UnknownEventType, match="order:exploded"):
         emit("order:exploded", {})
-    assert not Event.objects.exists()
+    assert not Event.objects.exists() and not PendingEvent.objects.exists()
 
 
 # A channel layer that cannot be reached never fails the save.
@@ -148,8 +161,8 @@ def test_broken_layer_never_fails_the_save(broken_layer: None, alice: Any) -> No
 
 @pytest.mark.django_db(transaction=True)
 def test_broken_layer_publish_returns_false(broken_layer: None) -> None:
-    event = Event.objects.create(namespace="products", type="product:updated", payload={},
-                                 origin="test", created_at="2024-01-01T00:00:00Z")
+    event = Event.objects.create(id=1, namespace="products", type="product:updated",
+                                 payload={}, origin="test", created_at="2024-01-01T00:00:00Z")
     failures = stats.counters["publish.failures"]
     assert publish(event) is False
     assert stats.counters["publish.failures"] == failures + 1
@@ -214,4 +227,4 @@ def test_helper_without_a_source_refuses_an_instance(db: Any, alice: Any, name: 
     with pytest.raises(TypeError, match="customers|system"):
         getattr(realtime.publish, name)(
             "online" if "customer" in name else "alert", alice.customer)
-    assert not Event.objects.filter(namespace__in=["customers", "system"]).exists()
+    assert not PendingEvent.objects.filter(namespace__in=["customers", "system"]).exists()

@@ -22,7 +22,8 @@ from realtime.models import Event
 from realtime.publish import emit
 from realtime.templatetags import realtime as tags
 
-pytestmark = pytest.mark.django_db
+# Committed for real: a page reads the log, which holds only committed events.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 XSS = "<img src=x onerror=alert(1)>"
 WIDGETS = Path(__file__).resolve().parents[2] / "static" / "realtime" / "widgets"

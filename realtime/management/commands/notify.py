@@ -56,4 +56,6 @@ class Command(BaseCommand):
                          role=options["role"], everyone=options["everyone"])
         if event is None:
             raise CommandError("The event could not be logged; see the log")
-        self.stdout.write(f"sent system:{options['kind']} as event {event.pk}")
+        # Numbered after the commit, by this process unless another one got there first.
+        where = f"as event {event.position}" if event.position else "to the event log"
+        self.stdout.write(f"sent system:{options['kind']} {where}")

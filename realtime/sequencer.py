@@ -1,0 +1,99 @@
+"""Positions in commit order: the one place an event gets the number clients resume from.
+
+A database id is not such a number. Under concurrent PostgreSQL writers a row
+with a lower id can commit after a row with a higher one, so a reader that has
+seen id N cannot know whether N-1 is still to come: "id > since" skips it. So
+``emit`` writes to an outbox (``PendingEvent``) in the caller's transaction, and
+after that transaction commits, ``sequence()`` moves the committed outbox rows
+into the log (``Event``), numbering them on from the last position.
+
+Every ``sequence()`` holds the ``sequence`` watermark row locked from its first
+statement until it commits, so two of them never overlap: positions are given in
+order, without gaps, and each batch is visible before the next one is numbered. A
+reader that sees position N therefore sees every position below it, on PostgreSQL
+as on SQLite. Any process may sequence (a server, a management command, the
+shell); whoever gets the lock first numbers every committed row, its own and the
+others', and publishes them. A writer that died between its commit and its
+``sequence()`` leaves its rows in the outbox for the next one, and server processes
+sequence what has waited longer than ``STRAGGLER_AGE`` (realtime/follower.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from .models import Event, PendingEvent, Watermark
+from .process import PROCESS_ORIGIN
+
+SEQUENCE = "sequence"
+# Outbox rows numbered per transaction: a burst is moved in a few short transactions.
+BATCH = 500
+_FIELDS = [field.name for field in PendingEvent._meta.concrete_fields if field.name != "id"]
+# Outbox ids this process wrote and already moved, with the position each got: their
+# own after-commit call then has nothing to do but read it.
+_moved: dict[int, int] = {}
+
+
+def _lock() -> int:
+    """Take the sequencer's lock (the ``sequence`` row, until commit); the last position.
+
+    An UPDATE first, not a SELECT: SQLite in deferred mode then waits for the write
+    lock instead of failing to upgrade a read lock, and PostgreSQL locks the row.
+    """
+    marks = Watermark.objects.filter(name=SEQUENCE)
+    if not marks.update(value=F("value")):
+        try:
+            with transaction.atomic():
+                Watermark.objects.create(name=SEQUENCE, value=0)
+        except IntegrityError:
+            pass  # created by a concurrent sequencer: its row is the lock now
+        marks.update(value=F("value"))
+    return marks.values_list("value", flat=True).get()
+
+
+def _move_batch() -> list[Event]:
+    with transaction.atomic():
+        last = _lock()
+        pending = list(PendingEvent.objects.order_by("id")[:BATCH])
+        if not pending:
+            return []
+        # An event written into the log directly (a fixture, an import) is numbered past.
+        last = max(last, Event.objects.aggregate(m=Max("id"))["m"] or 0)
+        events = [Event(id=last + offset, **{name: getattr(row, name) for name in _FIELDS})
+                  for offset, row in enumerate(pending, 1)]
+        Event.objects.bulk_create(events)
+        PendingEvent.objects.filter(id__in=[row.id for row in pending]).delete()
+        Watermark.objects.filter(name=SEQUENCE).update(value=events[-1].id)
+    for row, event in zip(pending, events, strict=True):
+        if row.origin == PROCESS_ORIGIN:
+            _moved[row.id] = event.id
+    return events
+
+
+def sequence() -> list[Event]:
+    """Number every committed outbox row, oldest first; the events now in the log.
+
+    Must run outside the writer's transaction (``transaction.on_commit``): rows it
+    cannot see yet are numbered by their own writer's call.
+    """
+    moved: list[Event] = []
+    while batch := _move_batch():
+        moved.extend(batch)
+        if len(batch) < BATCH:
+            break
+    return moved
+
+
+def position_of(pending_id: int) -> int | None:
+    """The position this process gave one of its outbox rows, forgotten once asked."""
+    return _moved.pop(pending_id, None)
+
+
+def stragglers(older_than: float) -> bool:
+    """Whether a committed outbox row has waited longer than ``older_than`` seconds."""
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    return PendingEvent.objects.filter(created_at__lt=cutoff).exists()
