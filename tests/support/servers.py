@@ -76,12 +76,13 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     @classmethod
-    def start(cls, workdir: Path, *options: str) -> RedisServer:
-        """``options`` are more redis-server arguments, e.g. ``--maxclients 10000``."""
+    def start(cls, workdir: Path, *options: str, port: int | None = None) -> RedisServer:
+        """``options`` are more redis-server arguments, e.g. ``--maxclients 10000``;
+        ``port`` reuses one (a restart), else a free one is picked."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
-        port = free_port()
+        port = port or free_port()
         process = subprocess.Popen(
             [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(workdir), *options],
@@ -91,6 +92,11 @@ class RedisServer:
 
     def stop(self) -> None:
         self.process.terminate()
+        self.process.wait(10)
+
+    def kill(self) -> None:
+        """SIGKILL: gone at once, with everything it held (the tests run it without saving)."""
+        self.process.kill()
         self.process.wait(10)
 
 
