@@ -6,8 +6,9 @@ ms — so several tabs, sockets on several processes, and the close-and-reopen o
 moving from one page to the next all count once. Each transition is announced
 once cluster-wide: an "announced" flag (a Redis key, or this process's set)
 is taken by whoever announces online and released by whoever announces
-offline. When a process dies its sockets expire from the shared sets, and the
-next heartbeat sweep anywhere announces the customers it left offline.
+offline. When a process dies its sockets stop counting once it has been silent
+for ``PROCESS_TTL`` seconds, and the next liveness beat of a live process
+(``reap``, every ``PROCESS_HEARTBEAT``) announces the customers it left offline.
 """
 
 from __future__ import annotations
