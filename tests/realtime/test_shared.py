@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from realtime import presence
+from realtime.roles import Profile
 from realtime.shared import SharedSets, beat, redis_client
-from tests.support.servers import RedisServer
+from tests.support.servers import RedisServer, free_port
 
 # Short enough that a death shows within a test, long enough for a loaded machine.
 PROCESS_TTL = 1.0
@@ -159,6 +161,20 @@ async def test_a_redis_restart_is_healed_by_the_next_beat(own_redis: list[RedisS
     await first.remove("10.0.1.3", "b")
     await first.remove("10.0.1.3", "c")
     assert await other.size("10.0.1.3") == 0
+
+
+async def test_with_redis_unreachable_a_customer_socket_joins_and_leaves_without_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Presence is part of the handshake: Redis down must not fail it."""
+    monkeypatch.setattr(presence, "customer_sockets", SharedSets("presence"))
+    with override_settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+                           REALTIME={"PRESENCE_GRACE": 0}):
+        shopper = Profile(990, "Nobody")
+        await presence.join(shopper, "c1")
+        assert await presence.customer_sockets.size("990") == 1
+        await presence.leave(shopper, "c1")
+        assert await presence.customer_sockets.size("990") == 0
+        assert await presence.online_customers() == []
 
 
 async def _equals(value: Awaitable[Any], expected: Any) -> bool:
