@@ -41,6 +41,9 @@ from .conf import setting
 logger = logging.getLogger("realtime.shared")
 
 _clients: dict[asyncio.AbstractEventLoop, Any] = {}
+# A connection of its own for the liveness beat: a pool busy with a burst of
+# handshakes must not delay it past PROCESS_TTL and get this process taken for dead.
+_beat_clients: dict[asyncio.AbstractEventLoop, Any] = {}
 _scripts: dict[asyncio.AbstractEventLoop, Any] = {}
 
 # Origins whose liveness record a command found missing or stale: Redis lost their
@@ -53,7 +56,8 @@ CHUNK = 500
 # Every operation in one script, so each is atomic and reads Redis's own clock.
 # ARGV: the kind's key prefix, the procs key, the caller's origin, PROCESS_TTL,
 # the operation, then its arguments. The caller's own origin always counts as alive:
-# it is running, even before its first beat lands.
+# it is running, even before its first beat lands. The keys are built in the script
+# from the prefix, so it needs one Redis, not a Redis Cluster.
 _LUA = """
 local base, procs, self, ttl, op = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local t = redis.call('TIME')
@@ -162,6 +166,8 @@ def redis_client() -> Any:
             socket_connect_timeout=2, socket_timeout=2)
         client = aioredis.Redis(connection_pool=pool)
         _clients[loop] = client
+        _beat_clients[loop] = aioredis.Redis.from_url(
+            url, max_connections=1, socket_connect_timeout=2, socket_timeout=2)
         # Sent by hash; reloaded by redis-py when a restarted Redis no longer knows it.
         _scripts[loop] = client.register_script(_LUA)
     return client
@@ -389,13 +395,14 @@ async def beat(sets: Sequence[SharedSets] | None = None) -> bool:
     client = redis_client()
     if client is None:
         return False
+    own = _beat_clients[asyncio.get_running_loop()]
     by_origin: dict[str, list[SharedSets]] = defaultdict(list)
     for shared in sets:
         by_origin[shared.origin].append(shared)
     beaten = True
     for origin, group in by_origin.items():
         try:
-            lost = await group[0]._run(client, "beat")
+            lost = await group[0]._run(own, "beat")
         except Exception:
             logger.warning("liveness beat of %s failed in Redis", origin, exc_info=True)
             for shared in group:
