@@ -129,12 +129,13 @@ class Redis(RedisServer):
             client.close()
 
     def ip_counter_members(self) -> int:
-        """Members of the per-IP connection counters (realtime.limits) left in Redis."""
+        """Members of the per-IP connection counters left in Redis (realtime.shared: one set
+        of connection ids per IP and process, ``rt:ip:<ip>/<origin>``)."""
         import redis
 
         client = redis.Redis.from_url(self.url, socket_timeout=5)
         try:
-            return sum(client.zcard(key) for key in client.scan_iter("rt:ip:*", _type="zset"))
+            return sum(client.scard(key) for key in client.scan_iter("rt:ip:*/*", _type="set"))
         finally:
             client.close()
 

@@ -15,8 +15,8 @@ POSITIVE: dict[str, type | tuple[type, ...]] = {
     "RATE_LIMIT_BURST": int, "RATE_LIMIT_CLOSE_AFTER": int, "MAX_PAYLOAD": int,
     "MAX_OUTBOUND_BUFFER": int, "PING_INTERVAL": int, "PONG_TIMEOUT": int, "TOKEN_TTL": int,
     "MAX_REPLAY": int, "EVENT_RETENTION_DAYS": (int, float), "BRIDGE_POLL_INTERVAL": (int, float),
-    "SHUTDOWN_GRACE": (int, float), "PRESENCE_TTL": (int, float), "BATCH_MAX": int,
-    "FAN_OUT_SLICE": (int, float),
+    "SHUTDOWN_GRACE": (int, float), "PROCESS_HEARTBEAT": (int, float),
+    "PROCESS_TTL": (int, float), "BATCH_MAX": int, "FAN_OUT_SLICE": (int, float),
 }
 OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER"}
 
@@ -38,10 +38,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                                   id="realtime.E002"))
     if problems:
         return problems
-    if config["PRESENCE_TTL"] * 1000 <= config["PING_INTERVAL"]:
+    if config["PROCESS_TTL"] <= config["PROCESS_HEARTBEAT"]:
         problems.append(Error(
-            "REALTIME['PRESENCE_TTL'] (seconds) must outlast PING_INTERVAL (ms): entries are "
-            "refreshed once per heartbeat sweep", id="realtime.E003"))
+            "REALTIME['PROCESS_TTL'] must outlast PROCESS_HEARTBEAT: a process that beats "
+            "on time would count as dead between two beats", id="realtime.E003"))
     interval = config["STATS_INTERVAL"]
     if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
         problems.append(Error(f"REALTIME['STATS_INTERVAL'] must be a positive number of "

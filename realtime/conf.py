@@ -60,9 +60,14 @@ DEFAULTS: dict[str, Any] = {
     # Milliseconds a position from further on waits for the missing ones to arrive
     # through the layer before the log is read for them.
     "GAP_GRACE": 50,
-    # Seconds a socket's entry in the shared per-IP and presence sets outlives its
-    # process; refreshed every heartbeat sweep, so it must exceed PING_INTERVAL.
-    "PRESENCE_TTL": 90.0,
+    # Seconds between a server process's liveness beats in Redis (realtime.shared): its
+    # sockets count in the shared per-IP and presence sets only while it beats.
+    "PROCESS_HEARTBEAT": 1.0,
+    # Seconds after its last beat that a silent process counts as dead: its sockets stop
+    # counting against the per-IP cap, and its customers are announced offline at the
+    # next beat of a live process. Must exceed PROCESS_HEARTBEAT by a few beats, so a
+    # busy event loop or a slow Redis reply is not taken for a death.
+    "PROCESS_TTL": 5.0,
     # Milliseconds a customer's last socket must stay closed before customer:offline,
     # so moving from one page to the next is not an offline/online pair.
     "PRESENCE_GRACE": 3000,

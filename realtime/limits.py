@@ -2,7 +2,9 @@
 
 Rate limit (a token bucket per socket), the registry of this process's sockets
 for the connection cap, and the heartbeat: one sweeper task per process pings every socket and closes those
-that did not answer, instead of one timer per socket.
+that did not answer, instead of one timer per socket. A second small task per
+process beats its liveness into Redis every ``PROCESS_HEARTBEAT`` seconds and reaps
+the processes that stopped beating (realtime.shared).
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from . import presence
+from . import presence, shared
 from .conf import setting
 from .protocol import CloseCode
-from .shared import customer_sockets, ip_sockets
+from .shared import ip_sockets
 
 if TYPE_CHECKING:
     from .consumers import RealtimeConsumer
@@ -79,6 +81,7 @@ class Registry:
         self.sockets: set[RealtimeConsumer] = set()
         self.closed_since_collect = 0
         self._sweeper: asyncio.Task | None = None
+        self._beater: asyncio.Task | None = None
 
     def __len__(self) -> int:
         return len(self.sockets)
@@ -100,16 +103,31 @@ class Registry:
             gc.collect()
 
     def ensure_sweeper(self) -> None:
+        """Start this loop's heartbeat sweeper and liveness beat, unless they are running."""
         loop = asyncio.get_running_loop()
         if self._sweeper is None or self._sweeper.done() or self._sweeper.get_loop() is not loop:
             self._sweeper = loop.create_task(self.sweep_forever(), name="realtime-heartbeat")
+        if self._beater is None or self._beater.done() or self._beater.get_loop() is not loop:
+            self._beater = loop.create_task(self.beat_forever(), name="realtime-liveness")
+
+    async def beat_forever(self) -> None:
+        """Beat this process's liveness every ``PROCESS_HEARTBEAT``, then reap dead processes.
+
+        A task of its own rather than part of the sweep: the sweep runs every
+        ``PING_INTERVAL`` (30 s), and a dead process's sockets must stop counting
+        against the per-IP cap, and its customers go offline, within seconds.
+        """
+        while True:
+            try:
+                await shared.beat()
+                await ip_sockets.reap()
+                await presence.reap()
+            except Exception:
+                logger.warning("liveness beat failed", exc_info=True)
+            await asyncio.sleep(setting("PROCESS_HEARTBEAT"))
 
     async def sweep_forever(self) -> None:
-        """Ping every socket each interval; close those that gave no pong within the timeout.
-
-        The same sweep keeps this process's entries in the shared sets alive and
-        announces offline the customers of processes that died.
-        """
+        """Ping every socket each interval; close those that gave no pong within the timeout."""
         while True:
             interval = setting("PING_INTERVAL") / 1000
             timeout = setting("PONG_TIMEOUT") / 1000
@@ -118,9 +136,6 @@ class Registry:
             stamp = int(time.time() * 1000)  # one timestamp for the whole sweep
             for consumer in pinged:
                 await consumer.send_ping(stamp)
-            await ip_sockets.refresh()
-            await customer_sockets.refresh()
-            await presence.reap()
             await asyncio.sleep(timeout)
             for consumer in pinged:
                 if consumer.awaiting_pong and consumer in self.sockets:

@@ -6,14 +6,16 @@ ms — so several tabs, sockets on several processes, and the close-and-reopen o
 moving from one page to the next all count once. Each transition is announced
 once cluster-wide: an "announced" flag (a Redis key, or this process's set)
 is taken by whoever announces online and released by whoever announces
-offline. When a process dies its sockets expire from the shared sets, and the
-next heartbeat sweep anywhere announces the customers it left offline.
+offline. When a process dies its sockets stop counting once it has been silent
+for ``PROCESS_TTL`` seconds, and the next liveness beat of a live process
+(``reap``, every ``PROCESS_HEARTBEAT``) announces the customers it left offline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 
 from channels.db import database_sync_to_async
 
@@ -21,6 +23,8 @@ from .conf import setting
 from .publish import emit
 from .roles import Profile
 from .shared import customer_sockets, redis_client
+
+logger = logging.getLogger("realtime.presence")
 
 _announced: set[int] = set()
 
@@ -37,8 +41,14 @@ async def _claim(customer_id: int, name: str) -> bool:
             return False
         _announced.add(customer_id)
         return True
-    await client.hset(_key("labels"), str(customer_id), name)
-    return bool(await client.set(_key(f"announced:{customer_id}"), "1", nx=True))
+    try:
+        await client.hset(_key("labels"), str(customer_id), name)
+        return bool(await client.set(_key(f"announced:{customer_id}"), "1", nx=True))
+    except Exception:
+        # Redis down: the socket opens all the same, unannounced (the layer that would
+        # carry the event is down too).
+        logger.warning("presence flag unavailable in Redis", exc_info=True)
+        return False
 
 
 async def _release(customer_id: int) -> bool:
@@ -49,7 +59,11 @@ async def _release(customer_id: int) -> bool:
             return False
         _announced.discard(customer_id)
         return True
-    return bool(await client.delete(_key(f"announced:{customer_id}")))
+    try:
+        return bool(await client.delete(_key(f"announced:{customer_id}")))
+    except Exception:
+        logger.warning("presence flag release failed in Redis", exc_info=True)
+        return False
 
 
 async def _announce(event_type: str, customer_id: int, name: str) -> None:

@@ -1,17 +1,37 @@
 """Sets of open sockets shared by every server process: per-IP counts and presence.
 
-With Redis each set is a sorted set of connection ids scored by an expiry that
-the owning process pushes forward on every heartbeat sweep, so the sockets of a
-process that dies drop out by themselves (``reap`` finds the sets that emptied
-that way). Without Redis there is one process, and the sets are its own.
+With Redis, a member counts only while the process that added it is alive. Each
+process beats every ``PROCESS_HEARTBEAT`` seconds into one sorted set,
+``<GROUP_PREFIX>:procs`` (origin → the Redis server's time of its last beat, so the
+hosts' clocks do not matter); one silent for ``PROCESS_TTL`` seconds is dead, and
+its members stop counting at once, everywhere — the per-IP cap frees its slots
+within seconds of a ``kill -9`` instead of after a per-entry expiry. ``reap`` then
+deletes a dead process's members and returns the sets that lost their last member
+that way (presence announces those customers offline).
+
+Keys of one kind (``ip``, ``presence``), under ``<GROUP_PREFIX>:<kind>:``:
+
+- ``<name>/<origin>``: the connection ids that process holds in set ``name``;
+- ``<name>``: the origins holding members of ``name`` (counting is one ``SCARD``
+  per live origin, not a walk over every member);
+- ``names``: every name with members; ``@<origin>``: the names an origin holds
+  members of (what ``reap`` deletes); ``origins``: the origins with members.
+
+Every change is idempotent (``SADD``/``SREM`` of a connection id under this
+process's origin), so this process's own record, ``local``, can always be written
+again: when Redis lost it (a restart, or the process was silent long enough to be
+reaped) or when a command's outcome is unknown (it failed or was cancelled), the
+next beat re-adds ``local`` and repeats the removals that may not have reached Redis.
+While Redis is unreachable the sets count this process's members only. Without
+Redis there is one process, and the sets are its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +41,113 @@ from .conf import setting
 logger = logging.getLogger("realtime.shared")
 
 _clients: dict[asyncio.AbstractEventLoop, Any] = {}
+# A connection of its own for the liveness beat: a pool busy with a burst of
+# handshakes must not delay it past PROCESS_TTL and get this process taken for dead.
+_beat_clients: dict[asyncio.AbstractEventLoop, Any] = {}
+_scripts: dict[asyncio.AbstractEventLoop, Any] = {}
+
+# Origins whose liveness record a command found missing or stale: Redis lost their
+# members, or another process reaped them; their next beat re-adds every set's.
+_unsynced: set[str] = set()
+
+# Members per script call: Lua's ``unpack`` takes a few thousand at most.
+CHUNK = 500
+
+# Every operation in one script, so each is atomic and reads Redis's own clock.
+# ARGV: the kind's key prefix, the procs key, the caller's origin, PROCESS_TTL,
+# the operation, then its arguments. The caller's own origin always counts as alive:
+# it is running, even before its first beat lands. The keys are built in the script
+# from the prefix, so it needs one Redis, not a Redis Cluster.
+_LUA = """
+local base, procs, self, ttl, op = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local cutoff = now - ttl
+
+local function alive(origin)
+  if origin == self then return true end
+  local beat = redis.call('ZSCORE', procs, origin)
+  return beat ~= false and tonumber(beat) >= cutoff
+end
+
+local function count(name)
+  local total = 0
+  for _, origin in ipairs(redis.call('SMEMBERS', base .. ':' .. name)) do
+    if alive(origin) then
+      total = total + redis.call('SCARD', base .. ':' .. name .. '/' .. origin)
+    end
+  end
+  return total
+end
+
+-- Drop the index entries of an origin that holds no member of ``name`` any more.
+local function unindex(name, origin)
+  local key = base .. ':' .. name
+  redis.call('SREM', key, origin)
+  redis.call('SREM', base .. ':@' .. origin, name)
+  if redis.call('SCARD', key) == 0 then redis.call('SREM', base .. ':names', name) end
+end
+
+if op == 'beat' then
+  local last = redis.call('ZSCORE', procs, self)
+  redis.call('ZADD', procs, now, self)
+  redis.call('ZREMRANGEBYSCORE', procs, '-inf', '(' .. cutoff)
+  if last == false or tonumber(last) < cutoff then return 1 end
+  return 0
+elseif op == 'add' then
+  local name = ARGV[6]
+  local key = base .. ':' .. name
+  redis.call('SADD', key .. '/' .. self, unpack(ARGV, 7))
+  redis.call('SADD', key, self)
+  redis.call('SADD', base .. ':names', name)
+  redis.call('SADD', base .. ':@' .. self, name)
+  redis.call('SADD', base .. ':origins', self)
+  -- Members of an origin with no live record would be reaped by the others: write it.
+  local last = redis.call('ZSCORE', procs, self)
+  local lost = 0
+  if last == false or tonumber(last) < cutoff then
+    redis.call('ZADD', procs, now, self)
+    lost = 1
+  end
+  return {count(name), lost}
+elseif op == 'remove' then
+  local name = ARGV[6]
+  local mine = base .. ':' .. name .. '/' .. self
+  redis.call('SREM', mine, unpack(ARGV, 7))
+  if redis.call('SCARD', mine) == 0 then unindex(name, self) end
+  return count(name)
+elseif op == 'size' then
+  return count(ARGV[6])
+elseif op == 'names' then
+  local live = {}
+  for _, name in ipairs(redis.call('SMEMBERS', base .. ':names')) do
+    if count(name) > 0 then table.insert(live, name) end
+  end
+  return live
+elseif op == 'reap' then
+  -- At most ARGV[6] names per dead origin per call; SPOP hands each to one reaper.
+  local emptied, more = {}, 0
+  for _, origin in ipairs(redis.call('SMEMBERS', base .. ':origins')) do
+    if not alive(origin) then
+      local index = base .. ':@' .. origin
+      for _, name in ipairs(redis.call('SPOP', index, tonumber(ARGV[6]))) do
+        local members = base .. ':' .. name .. '/' .. origin
+        local had = redis.call('SCARD', members)
+        redis.call('DEL', members)
+        unindex(name, origin)
+        if had > 0 and count(name) == 0 then table.insert(emptied, name) end
+      end
+      if redis.call('SCARD', index) == 0 then
+        redis.call('SREM', base .. ':origins', origin)
+      else
+        more = 1
+      end
+    end
+  end
+  return {emptied, more}
+end
+return redis.error_reply('unknown shared-set operation ' .. op)
+"""
 
 
 def redis_client() -> Any:
@@ -39,26 +166,76 @@ def redis_client() -> Any:
             socket_connect_timeout=2, socket_timeout=2)
         client = aioredis.Redis(connection_pool=pool)
         _clients[loop] = client
+        _beat_clients[loop] = aioredis.Redis.from_url(
+            url, max_connections=1, socket_connect_timeout=2, socket_timeout=2)
+        # Sent by hash; reloaded by redis-py when a restarted Redis no longer knows it.
+        _scripts[loop] = client.register_script(_LUA)
     return client
 
 
-class SharedSets:
-    """Named sets of connection ids, e.g. ``ip`` → {"127.0.0.1": {conn ids}}."""
+def process_origin() -> str:
+    """This process's origin, the id its liveness record and members are filed under."""
+    from .publish import PROCESS_ORIGIN
 
-    def __init__(self, kind: str) -> None:
+    return PROCESS_ORIGIN
+
+
+def _procs_key() -> str:
+    return f"{setting('GROUP_PREFIX')}:procs"
+
+
+def _decode(raw: Any) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def _chunks(members: Iterable[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for member in members:
+        batch.append(member)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class SharedSets:
+    """Named sets of connection ids, e.g. ``ip`` → {"127.0.0.1": {conn ids}}.
+
+    ``origin`` names the process the members belong to: this process's
+    ``PROCESS_ORIGIN`` unless given (tests play several processes in one).
+    """
+
+    def __init__(self, kind: str, origin: str | None = None) -> None:
         self.kind = kind
+        self._origin = origin
         self.local: defaultdict[str, set[str]] = defaultdict(set)
+        # Removed here, but Redis may still hold them (the removal failed or was
+        # cancelled): removed again by the next beat, or by ``forget_local``.
+        self._leaving: defaultdict[str, set[str]] = defaultdict(set)
+        # While ``refresh`` re-adds ``local``: the members removed meanwhile, whose
+        # removal may have reached Redis before the re-add did.
+        self._removed_during_refresh: defaultdict[str, set[str]] | None = None
+        # Some of ``local`` may be missing from Redis: the next beat re-adds it.
+        self.unsynced = False
+
+    @property
+    def origin(self) -> str:
+        return self._origin or process_origin()
 
     def _key(self, name: str) -> str:
         return f"{setting('GROUP_PREFIX')}:{self.kind}:{name}"
 
-    @property
-    def _index(self) -> str:
-        return f"{setting('GROUP_PREFIX')}:{self.kind}:names"
+    async def _run(self, client: Any, op: str, *args: Any) -> Any:
+        script = _scripts[asyncio.get_running_loop()]
+        base = f"{setting('GROUP_PREFIX')}:{self.kind}"
+        return await script(args=[base, _procs_key(), self.origin,
+                                  setting("PROCESS_TTL"), op, *args], client=client)
 
-    @staticmethod
-    def ttl() -> float:
-        return setting("PRESENCE_TTL")
+    def _unknown(self, name: str, member: str) -> None:
+        """A removal whose outcome is unknown: it is repeated until Redis confirms it."""
+        self._leaving[name].add(member)
+        self.unsynced = True
 
     async def add(self, name: str, member: str) -> int:
         """Add a member; the set's size afterwards, across processes."""
@@ -66,48 +243,44 @@ class SharedSets:
         client = redis_client()
         if client is None:
             return len(self.local[name])
-        now = time.time()
-        key = self._key(name)
         try:
-            async with client.pipeline(transaction=True) as pipe:
-                pipe.zremrangebyscore(key, 0, now)
-                pipe.zadd(key, {member: now + self.ttl()})
-                pipe.expire(key, int(self.ttl()) + 1)
-                pipe.sadd(self._index, name)
-                pipe.zcard(key)
-                *_, size = await pipe.execute()
-            return int(size)
+            size, lost = await self._run(client, "add", name, member)
+        except asyncio.CancelledError:
+            # The handshake that was adding it is gone: the member must not stay.
+            self._drop_local(name, member)
+            self._note_removed(name, member)
+            self._unknown(name, member)
+            raise
         except Exception:
+            self.unsynced = True
             logger.warning("shared %s set unavailable in Redis; counting this process only",
                            self.kind, exc_info=True)
             return len(self.local[name])
+        if lost:
+            _unsynced.add(self.origin)
+        return int(size)
 
     async def remove(self, name: str, member: str) -> int:
         """Remove a member; the set's size afterwards, across processes.
 
-        The member leaves this process's own record only once Redis has answered: a
-        removal cut short by a shutdown (Daphne cancels the application half-way)
-        leaves it there for ``forget_local`` to finish.
+        A removal that fails or is cut short (Daphne cancels the application at
+        shutdown) is remembered and repeated by the next beat or by ``forget_local``,
+        so the member does not stay counted while this process lives.
         """
+        self._drop_local(name, member)
+        self._note_removed(name, member)
         client = redis_client()
         if client is None:
-            self._drop_local(name, member)
             return len(self.local.get(name, ()))
-        key = self._key(name)
         try:
-            async with client.pipeline(transaction=True) as pipe:
-                pipe.zrem(key, member)
-                pipe.zremrangebyscore(key, 0, time.time())
-                pipe.zcard(key)
-                *_, size = await pipe.execute()
+            size = await self._run(client, "remove", name, member)
+        except asyncio.CancelledError:
+            self._unknown(name, member)
+            raise
         except Exception:
-            # Not refreshed any more, the entry expires after the TTL.
-            self._drop_local(name, member)
+            self._unknown(name, member)
             logger.warning("shared %s set release failed in Redis", self.kind, exc_info=True)
             return len(self.local.get(name, ()))
-        self._drop_local(name, member)
-        if not size:
-            await client.srem(self._index, name)
         return int(size)
 
     def _drop_local(self, name: str, member: str) -> None:
@@ -117,83 +290,133 @@ class SharedSets:
             if not members:
                 del self.local[name]
 
+    def _note_removed(self, name: str, member: str) -> None:
+        if self._removed_during_refresh is not None:
+            self._removed_during_refresh[name].add(member)
+
     async def size(self, name: str) -> int:
-        """Live members of one set, across processes."""
+        """Members of one set held by live processes."""
         client = redis_client()
         if client is None:
             return len(self.local.get(name, ()))
         try:
-            return int(await client.zcount(self._key(name), time.time(), "+inf"))
+            return int(await self._run(client, "size", name))
         except Exception:
             logger.warning("shared %s size unavailable in Redis", self.kind, exc_info=True)
             return len(self.local.get(name, ()))
 
     async def refresh(self) -> None:
-        """Push this process's members' expiry forward (the heartbeat sweeper calls it)."""
+        """Write this process's record again: re-add ``local``, repeat unconfirmed removals.
+
+        The beat calls it when Redis may have lost members (it restarted, a command
+        failed, this process was taken for dead). Adds are never undone by it: a
+        member removed while it runs is removed again after the re-adds.
+        """
         client = redis_client()
-        if client is None or not self.local:
+        if client is None:
+            self.unsynced = False
             return
-        expires = time.time() + self.ttl()
+        self.unsynced = False  # a failure from here on sets it again
+        raced = self._removed_during_refresh = defaultdict(set)
         try:
-            async with client.pipeline(transaction=False) as pipe:
-                for name, members in self.local.items():
-                    key = self._key(name)
-                    pipe.zadd(key, dict.fromkeys(members, expires))
-                    pipe.expire(key, int(self.ttl()) + 1)
-                    pipe.sadd(self._index, name)
-                await pipe.execute()
+            for name, members in list(self.local.items()):
+                for batch in _chunks(list(members)):
+                    await self._run(client, "add", name, *batch)
         except Exception:
+            self.unsynced = True
             logger.warning("shared %s refresh failed in Redis", self.kind, exc_info=True)
+        finally:
+            self._removed_during_refresh = None
+            for name, members in raced.items():
+                self._leaving[name] |= members
+        await self._flush_leaving(client)
+
+    async def _flush_leaving(self, client: Any) -> None:
+        """Remove the members whose removal is unconfirmed; keep those Redis did not take."""
+        while self._leaving:
+            name, members = self._leaving.popitem()
+            try:
+                for batch in _chunks(list(members)):
+                    await self._run(client, "remove", name, *batch)
+            except BaseException as exc:
+                self._leaving[name] |= members  # all again: a removal is idempotent
+                self.unsynced = True
+                if not isinstance(exc, Exception):
+                    raise
+                logger.warning("shared %s release failed in Redis", self.kind, exc_info=True)
+                return
 
     async def forget_local(self) -> None:
         """Remove every member this process added (it is shutting down)."""
-        local, self.local = dict(self.local), defaultdict(set)
+        local, self.local = self.local, defaultdict(set)
+        for name, members in local.items():
+            self._leaving[name] |= members
         client = redis_client()
-        if client is None or not local:
+        if client is None:
+            self._leaving.clear()
             return
-        try:
-            async with client.pipeline(transaction=False) as pipe:
-                for name, members in local.items():
-                    pipe.zrem(self._key(name), *members)
-                await pipe.execute()
-        except Exception:
-            logger.warning("shared %s forget failed in Redis", self.kind, exc_info=True)
+        await self._flush_leaving(client)
 
     async def reap(self) -> list[str]:
-        """Names whose last members expired (their process died) and that this call emptied."""
+        """Delete the members of dead processes; the names that lost their last one so."""
         client = redis_client()
         if client is None:
             return []
-        emptied = []
+        emptied: list[str] = []
         try:
-            now = time.time()
-            for raw in await client.smembers(self._index):
-                name = raw.decode() if isinstance(raw, bytes) else raw
-                key = self._key(name)
-                async with client.pipeline(transaction=True) as pipe:
-                    pipe.zremrangebyscore(key, 0, now)
-                    pipe.zcard(key)
-                    removed, size = await pipe.execute()
-                if not size:
-                    await client.srem(self._index, name)
-                    if removed:
-                        emptied.append(name)
+            more = True
+            while more:
+                names, more = await self._run(client, "reap", CHUNK)
+                emptied.extend(_decode(name) for name in names)
         except Exception:
             logger.warning("shared %s reap failed in Redis", self.kind, exc_info=True)
         return emptied
 
     async def names(self) -> list[str]:
-        """Every name with at least one live member, across processes."""
+        """Every name with at least one member held by a live process."""
         client = redis_client()
         if client is None:
             return list(self.local)
-        now = time.time()
-        live = []
-        for raw in await client.smembers(self._index):
-            name = raw.decode() if isinstance(raw, bytes) else raw
-            if await client.zcount(self._key(name), now, "+inf"):
-                live.append(name)
-        return live
+        try:
+            return [_decode(name) for name in await self._run(client, "names")]
+        except Exception:
+            logger.warning("shared %s names unavailable in Redis", self.kind, exc_info=True)
+            return list(self.local)
+
+
+async def beat(sets: Sequence[SharedSets] | None = None) -> bool:
+    """One liveness beat for the origin of each set; False if Redis did not take it.
+
+    A beat that finds its record missing or stale (Redis restarted, or the process
+    was silent past ``PROCESS_TTL`` and may have been reaped), or that follows a
+    failed command, re-adds the sets' local members, so the counts heal by themselves.
+    """
+    sets = (ip_sockets, customer_sockets) if sets is None else sets
+    client = redis_client()
+    if client is None:
+        return False
+    own = _beat_clients[asyncio.get_running_loop()]
+    by_origin: dict[str, list[SharedSets]] = defaultdict(list)
+    for shared in sets:
+        by_origin[shared.origin].append(shared)
+    beaten = True
+    for origin, group in by_origin.items():
+        try:
+            lost = await group[0]._run(own, "beat")
+        except Exception:
+            logger.warning("liveness beat of %s failed in Redis", origin, exc_info=True)
+            for shared in group:
+                shared.unsynced = True
+            beaten = False
+            continue
+        if lost or origin in _unsynced:
+            _unsynced.discard(origin)
+            for shared in group:
+                shared.unsynced = True
+        for shared in group:
+            if shared.unsynced:
+                await shared.refresh()
+    return beaten
 
 
 ip_sockets = SharedSets("ip")

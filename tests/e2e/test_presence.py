@@ -8,12 +8,14 @@ import base64
 import json
 import os
 import signal
+import time
 import urllib.request
 import uuid
 
 import pytest
+from websockets.asyncio.client import connect
 
-from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, until
+from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, RedisServer, until
 from tests.support.wsclient import WS, fetch_token
 
 pytestmark = pytest.mark.e2e
@@ -98,7 +100,7 @@ async def test_two_tabs_count_once(deployment):
 @pytest.fixture
 def cluster(redis_server, tmp_path):
     project = Project.create(tmp_path / "cluster", redis_url=redis_server.url)
-    env = {"WS_PING_INTERVAL": "1000", "WS_PONG_TIMEOUT": "800", "WS_PRESENCE_TTL": "3"}
+    env = {"WS_PING_INTERVAL": "1000", "WS_PONG_TIMEOUT": "800"}
     servers = [DaphneServer.start(project, extra_env=env) for _ in range(2)]
     yield project, servers
     for server in servers:
@@ -130,3 +132,79 @@ async def test_presence_across_two_processes_and_after_one_is_killed(cluster):
     assert _presence(watcher, name) == ["customer:online", "customer:offline"]
     await watcher.close()
     await on_first.close()
+
+
+# Sockets the killed process holds, all from one IP: under the cap they fit once, not twice.
+SOCKETS = 30
+# Seconds after a kill -9 by which its sockets and customers must be gone (issue 10:
+# PROCESS_TTL 5 s plus a beat, with room for a loaded machine).
+HEALED_WITHIN = 10.0
+
+
+@pytest.fixture
+def killable_pair(tmp_path):
+    """Two server processes on a Redis of their own, so no other test's sockets count
+    against this one's per-IP cap; the cap is SOCKETS plus the survivor's watcher."""
+    (tmp_path / "redis").mkdir()
+    redis_server = RedisServer.start(tmp_path / "redis")
+    project = Project.create(tmp_path / "pair", redis_url=redis_server.url)
+    env = {"WS_MAX_CONNECTIONS_PER_IP": str(SOCKETS + 1)}
+    servers = [DaphneServer.start(project, extra_env=env) for _ in range(2)]
+    yield project, servers
+    for server in servers:
+        server.stop()
+    redis_server.stop()
+
+
+async def _open_unless_refused(url: str) -> WS | None:
+    """A socket that got ``connected``, or None if the server closed it (the cap's 1013)."""
+    ws = WS(await connect(url, open_timeout=10, max_size=None))
+    try:
+        ws.connected = await ws.expect("connected", timeout=5)
+    except TimeoutError:
+        if not ws.closed.is_set():
+            raise
+        assert ws.close_code == 1013, ws.close_code
+        return None
+    return ws
+
+
+async def test_a_killed_process_frees_its_per_ip_slots_and_presence_within_seconds(
+        killable_pair):
+    project, (doomed, survivor) = killable_pair
+    watcher = await _watcher(survivor)
+    username, name = await _customer(project)
+    token = await asyncio.to_thread(fetch_token, doomed.http, username, DEMO_PASSWORD)
+    held = [await WS.open(f"{doomed.ws}/api/ws", token=token)]  # the customer's socket
+    held += [await WS.open(f"{doomed.ws}/api/ws") for _ in range(SOCKETS - 1)]
+    await watcher.expect(lambda f: f["type"] == "customer:online"
+                         and f["data"]["customerName"] == name, timeout=10)
+    assert await aonline(survivor) == 1
+    # The cap is full: the survivor refuses one more socket from this IP.
+    assert await _open_unless_refused(f"{survivor.ws}/api/ws") is None
+
+    os.kill(doomed.process.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    doomed.process.wait(10)
+    moved: list[WS] = []
+    while len(moved) < SOCKETS:
+        elapsed = time.monotonic() - killed
+        assert elapsed < HEALED_WITHIN, f"{len(moved)} of {SOCKETS} admitted after {elapsed:.1f} s"
+        ws = await _open_unless_refused(f"{survivor.ws}/api/ws")
+        if ws is None:
+            await asyncio.sleep(0.1)
+        else:
+            moved.append(ws)
+    admitted = time.monotonic() - killed
+    left = HEALED_WITHIN - (time.monotonic() - killed)
+    await watcher.expect(lambda f: f["type"] == "customer:offline"
+                         and f["data"]["customerName"] == name, timeout=max(left, 0.1))
+    offline = time.monotonic() - killed
+    await until(lambda: online(survivor) == 0,
+                timeout=max(HEALED_WITHIN - (time.monotonic() - killed), 0.1),
+                what="the dead process's customer gone from presence")
+    print(f"after kill -9: {SOCKETS} sockets admitted on the survivor in {admitted:.1f} s, "
+          f"customer:offline in {offline:.1f} s")
+    assert _presence(watcher, name) == ["customer:online", "customer:offline"]
+    for ws in [*moved, watcher]:
+        await ws.close()

@@ -76,12 +76,13 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     @classmethod
-    def start(cls, workdir: Path, *options: str) -> RedisServer:
-        """``options`` are more redis-server arguments, e.g. ``--maxclients 10000``."""
+    def start(cls, workdir: Path, *options: str, port: int | None = None) -> RedisServer:
+        """``options`` are more redis-server arguments, e.g. ``--maxclients 10000``;
+        ``port`` reuses one (a restart), else a free one is picked."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
-        port = free_port()
+        port = port or free_port()
         process = subprocess.Popen(
             [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(workdir), *options],
@@ -100,12 +101,7 @@ class RedisServer:
 
     def restart(self, workdir: Path, *options: str) -> None:
         """Start again on the same port, empty, after ``kill``."""
-        binary = shutil.which("redis-server")
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(workdir), *options],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: port_open(self.port), what=f"redis-server on {self.port}")
+        self.process = RedisServer.start(workdir, *options, port=self.port).process
 
 
 @dataclass
