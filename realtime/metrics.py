@@ -53,6 +53,14 @@ COUNTERS = {
                      "batch frames sent to sockets, each carrying several events."),
     "dropped.slow_reader": ("realtime_slow_readers_dropped",
                             "Sockets dropped for not reading their frames."),
+    "log.filled": ("realtime_log_filled",
+                   "Events the channel layer did not bring, read from the event log."),
+    "log.duplicates": ("realtime_log_duplicates",
+                       "Event copies dropped because the process had handed them over."),
+    "layer.lost": ("realtime_layer_lost",
+                   "Times the channel layer stopped carrying the hub's probe."),
+    "layer.recovered": ("realtime_layer_recovered",
+                        "Times the channel layer carried the probe again."),
 }
 # Counter name prefix -> metric name, label, help.
 LABELLED_COUNTERS = {

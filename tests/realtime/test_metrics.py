@@ -38,7 +38,8 @@ ROWS = [
                   "deliveries": 7, "errors.bad_json": 1, "refused.max_connections": 1,
                   "frames.in": 9, "frames.rate_limited": 4, "auth.failures": 1,
                   "publish.failures": 2, "dropped.slow_reader": 1, "presence.reaped": 3,
-                  "frames.batch": 6},
+                  "frames.batch": 6, "log.filled": 7, "layer.lost": 1,
+                  "layer.recovered": 1},
         window=[[stats.BOUNDS.index(0.002), 10]]),
     raw("2-b", pid=2, host="web2", roles={"guest": 1}, counters={"connects": 1}),
 ]
@@ -66,7 +67,10 @@ def test_the_collector_exposes_every_process_with_its_labels() -> None:
                         ("realtime_auth_failures_total", 1),
                         ("realtime_publish_failures_total", 2),
                         ("realtime_slow_readers_dropped_total", 1),
-                        ("realtime_batch_frames_total", 6)]:
+                        ("realtime_batch_frames_total", 6),
+                        ("realtime_log_filled_total", 7),
+                        ("realtime_layer_lost_total", 1),
+                        ("realtime_layer_recovered_total", 1)]:
         assert samples[name, labels(process="1-a")] == value, name
     # A counter the collector has no name for is still exported.
     assert samples["realtime_counter_total", labels(process="1-a", name="presence.reaped")] == 3
