@@ -155,31 +155,42 @@ class Hub:
                 await asyncio.sleep(setting("LOG_CHECK_INTERVAL"))
 
     async def _receive(self, layer: Any, follower: Any) -> None:
-        """Receive until the layer fails; a probe goes out every check interval."""
+        """Receive until the layer fails; a probe goes out every check interval.
+
+        The receive is never cancelled while the layer works: channels_redis' pubsub
+        layer takes a cancelled receive for a consumer leaving, unsubscribes the
+        channel, and drops what arrives until the next receive subscribes it again.
+        """
         interval = setting("LOG_CHECK_INTERVAL")
         self.last_probe_back = time.monotonic()
         next_probe = 0.0
-        while True:
-            now = time.monotonic()
-            if now >= next_probe:
-                await layer.send(self.channel, {"type": PROBE})
-                next_probe = now + interval
-                if now - self.last_probe_back > 2 * interval:
-                    self._set_layer_ok(False, follower)
-            try:
-                message = await asyncio.wait_for(layer.receive(self.channel),
-                                                 max(next_probe - now, 0.01))
-            except TimeoutError:
-                continue
-            if message.get("type") == PROBE:
-                self.last_probe_back = time.monotonic()
-                if not self.layer_ok:
-                    # Back: a restarted Redis forgot the group; join it again.
-                    await layer.group_add(log_group(), self.channel)
-                    logger.warning("channel layer back; filling the gap from the event log")
-                    self._set_layer_ok(True, follower)
-                continue
-            follower.offer(message)
+        receiving: asyncio.Future | None = None
+        try:
+            while True:
+                now = time.monotonic()
+                if now >= next_probe:
+                    await layer.send(self.channel, {"type": PROBE})
+                    next_probe = now + interval
+                    if now - self.last_probe_back > 2 * interval:
+                        self._set_layer_ok(False, follower)
+                if receiving is None:
+                    receiving = asyncio.ensure_future(layer.receive(self.channel))
+                done, _ = await asyncio.wait({receiving}, timeout=max(next_probe - now, 0.01))
+                if not done:
+                    continue
+                message, receiving = receiving.result(), None
+                if message.get("type") == PROBE:
+                    self.last_probe_back = time.monotonic()
+                    if not self.layer_ok:
+                        # Back: a restarted Redis forgot the group; join it again.
+                        await layer.group_add(log_group(), self.channel)
+                        logger.warning("channel layer back; filling the gap from the event log")
+                        self._set_layer_ok(True, follower)
+                    continue
+                follower.offer(message)
+        finally:
+            if receiving is not None and not receiving.done():
+                receiving.cancel()
 
     def _set_layer_ok(self, ok: bool, follower: Any) -> None:
         if ok == self.layer_ok:

@@ -194,3 +194,27 @@ async def test_with_redis_the_process_subscribes_once_and_fans_out(
         await hub.leave("rt.orders", member)
     hub.task.cancel()
     await redis_layer.flush()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_layer_keeps_delivering_across_many_probe_rounds(
+        redis_layer: Any, realtime_settings: Any) -> None:
+    """The probe's timer never cancels the receive (channels_redis would unsubscribe the
+    hub's channel and drop what arrives meanwhile). The events are in no log here: only
+    the layer can deliver them."""
+    realtime_settings(EVENT_LOG_BRIDGE=False, LOG_CHECK_INTERVAL=0.02, GAP_GRACE=60_000)
+    follower.ensure_running()
+    await follower.ready()
+    member = Recorder()
+    await hub.join("rt.orders", member)
+    loop_layer = redis_layer._get_layer()
+    log_channel = loop_layer._get_group_channel_name(log_group())
+    await until(lambda: loop_layer.groups.get(log_channel) == {hub.channel})
+    for position in range(1, 41):  # about 40 probe rounds
+        await redis_layer.group_send(log_group(), event(position, groups=["rt.orders"]))
+        await asyncio.sleep(0.02)  # the publishers' pace
+    await until(lambda: len(member.ids) == 40)
+    assert member.ids == list(range(1, 41)) and hub.layer_ok
+    await hub.leave("rt.orders", member)
+    hub.task.cancel()
+    await redis_layer.flush()
