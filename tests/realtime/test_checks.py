@@ -46,10 +46,13 @@ def test_a_boolean_is_not_a_positive_integer(realtime_settings: Any) -> None:
 
 def test_other_negative_numbers_are_e002(realtime_settings: Any) -> None:
     """A negative retention makes prune_events delete every event; a negative
-    replay limit resets every resume; a negative poll interval makes the bridge spin."""
+    replay limit resets every resume; a negative poll interval makes the bridge spin; no
+    replay thread would hang every resume; a zero log check or gap grace makes the
+    follower read the log in a loop."""
     unchecked = []
     for key, value in (("RATE_LIMIT_BURST", -1), ("MAX_REPLAY", -1),
-                       ("EVENT_RETENTION_DAYS", -1), ("BRIDGE_POLL_INTERVAL", -0.5)):
+                       ("EVENT_RETENTION_DAYS", -1), ("BRIDGE_POLL_INTERVAL", -0.5),
+                       ("REPLAY_THREADS", 0), ("LOG_CHECK_INTERVAL", 0), ("GAP_GRACE", -1)):
         realtime_settings(**{key: value})
         problems = check_settings()
         if ids(problems) != ["realtime.E002"] or key not in problems[0].msg:
