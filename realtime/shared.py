@@ -213,6 +213,9 @@ class SharedSets:
         # Removed here, but Redis may still hold them (the removal failed or was
         # cancelled): removed again by the next beat, or by ``forget_local``.
         self._leaving: defaultdict[str, set[str]] = defaultdict(set)
+        # Removals waiting for Redis' answer: a shutdown that cancels them after
+        # ``forget_local`` ran would otherwise leave their members behind.
+        self._removing: defaultdict[str, set[str]] = defaultdict(set)
         # While ``refresh`` re-adds ``local``: the members removed meanwhile, whose
         # removal may have reached Redis before the re-add did.
         self._removed_during_refresh: defaultdict[str, set[str]] | None = None
@@ -272,6 +275,7 @@ class SharedSets:
         client = redis_client()
         if client is None:
             return len(self.local.get(name, ()))
+        self._removing[name].add(member)
         try:
             size = await self._run(client, "remove", name, member)
         except asyncio.CancelledError:
@@ -281,6 +285,12 @@ class SharedSets:
             self._unknown(name, member)
             logger.warning("shared %s set release failed in Redis", self.kind, exc_info=True)
             return len(self.local.get(name, ()))
+        finally:
+            removing = self._removing.get(name)
+            if removing is not None:
+                removing.discard(member)
+                if not removing:
+                    del self._removing[name]
         return int(size)
 
     def _drop_local(self, name: str, member: str) -> None:
@@ -349,7 +359,7 @@ class SharedSets:
     async def forget_local(self) -> None:
         """Remove every member this process added (it is shutting down)."""
         local, self.local = self.local, defaultdict(set)
-        for name, members in local.items():
+        for name, members in [*local.items(), *self._removing.items()]:
             self._leaving[name] |= members
         client = redis_client()
         if client is None:

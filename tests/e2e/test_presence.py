@@ -98,13 +98,17 @@ async def test_two_tabs_count_once(deployment):
 
 
 @pytest.fixture
-def cluster(redis_server, tmp_path):
-    project = Project.create(tmp_path / "cluster", redis_url=redis_server.url)
+def cluster(tmp_path):
+    # A Redis of its own: other tests' projects number their customers from 1 too, and
+    # their presence flags in a shared Redis would be taken for this test's.
+    redis = RedisServer.start(tmp_path)
+    project = Project.create(tmp_path / "cluster", redis_url=redis.url)
     env = {"WS_PING_INTERVAL": "1000", "WS_PONG_TIMEOUT": "800"}
     servers = [DaphneServer.start(project, extra_env=env) for _ in range(2)]
     yield project, servers
     for server in servers:
         server.stop()
+    redis.stop()
 
 
 async def test_presence_across_two_processes_and_after_one_is_killed(cluster):
