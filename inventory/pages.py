@@ -4,7 +4,7 @@ dashboard starts from.
 Everyone sees the catalogue (the products namespace is open to every role). Roles that
 see the inventory namespace also see stock levels and inactive products; for the others
 an inactive product is a 404. A product page reports the customer's activity over the
-page's socket (static/realtime/widgets/storefront.js).
+page's socket (realtime/static/realtime/widgets/storefront.js).
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ from .permissions import access_of, identity_of
 LIFECYCLE = [str(status) for status in (Order.Status.PENDING, Order.Status.CONFIRMED,
                                         Order.Status.PROCESSING, Order.Status.SHIPPED,
                                         Order.Status.DELIVERED)]
-# Orders in these statuses are not revenue (static/realtime/widgets/format.js: NOT_REVENUE).
+# Orders in these statuses are not revenue
+# (realtime/static/realtime/widgets/format.js: NOT_REVENUE).
 EXCLUDED_FROM_REVENUE = (Order.Status.CANCELLED, Order.Status.REFUNDED)
 
 
@@ -49,7 +50,7 @@ def revenue_today(now: datetime | None = None) -> tuple[Decimal, int]:
     ``cancelled`` or ``refunded``. Payments do not enter into it: an order counts from
     the moment it is created, paid or not. The dashboard's ticker applies the same rule
     to ``order:created``, ``order:updated``, ``order:status_changed`` and
-    ``order:deleted`` events (RevenueTracker in static/realtime/widgets/state.js).
+    ``order:deleted`` events (RevenueTracker in realtime/static/realtime/widgets/state.js).
     """
     start, end = today_range(now)
     totals = (Order.objects.filter(created_at__gte=start, created_at__lt=end)

@@ -3,7 +3,7 @@
 The page is the changelist of ``ProcessStats`` (so the admin index links it and the
 admin login guards it), but shows the merged figures of ``realtime.stats.cluster()``
 in Redis mode too, where that table stays empty. Admin role only: others get 403,
-anonymous visitors the admin login. ``static/realtime/admin/stats.js`` polls
+anonymous visitors the admin login. ``realtime/static/realtime/admin/stats.js`` polls
 ``GET /api/ws/stats`` every ``STATS_INTERVAL`` and redraws.
 """
 

@@ -1,6 +1,6 @@
 """Frames of PROTOCOL.md: parsing client frames, building server frames, codes.
 
-``static/realtime/js/constants.js`` mirrors the tables here; a test keeps the
+``realtime/static/realtime/js/constants.js`` mirrors the tables here; a test keeps the
 two equal.
 """
 

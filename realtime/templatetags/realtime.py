@@ -1,7 +1,7 @@
 """Live widgets for templates: ``{% load realtime %}``.
 
 Each tag renders its widget's current state on the server, so the page reads
-without JavaScript, plus the state its ES module (static/realtime/widgets/)
+without JavaScript, plus the state its ES module (realtime/static/realtime/widgets/)
 needs to keep it live over the page's one RealtimeSocket. Who sees what is
 decided here from the catalogue (``realtime.events``), the table the consumer
 authorizes subscriptions with: a widget the role may not see renders nothing.
@@ -106,7 +106,7 @@ def may_see(context: Mapping[str, Any], namespace: str, owner: int | None = None
             and int(owner) == profile.id)
 
 
-# Values shown by the widgets (static/realtime/widgets/format.js mirrors them)
+# Values shown by the widgets (realtime/static/realtime/widgets/format.js mirrors them)
 
 
 def json_state(value: Any) -> SafeString:

@@ -8,8 +8,8 @@ import {
   SOCKET_STATES,
   needsLongBackoff,
   shouldReconnect,
-} from "../../static/realtime/js/constants.js";
-import * as index from "../../static/realtime/js/index.js";
+} from "../../realtime/static/realtime/js/constants.js";
+import * as index from "../../realtime/static/realtime/js/index.js";
 
 test("reconnect rule: 4000–4499 reconnect, 4500–4999 stop", () => {
   for (const code of [4000, 4001, 4200, 4499]) assert.equal(shouldReconnect(code), true, code);

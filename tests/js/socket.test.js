@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { RealtimeSocket } from "../../static/realtime/js/socket.js";
+import { RealtimeSocket } from "../../realtime/static/realtime/js/socket.js";
 import { FakeClock, fakeWebSocketClass, settle } from "./fake_socket.js";
 
 const URL = "ws://test/api/ws";

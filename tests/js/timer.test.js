@@ -6,7 +6,7 @@ import {
   LONG_BACKOFF,
   Timer,
   exponentialBackoff,
-} from "../../static/realtime/js/timer.js";
+} from "../../realtime/static/realtime/js/timer.js";
 import { FakeClock } from "./fake_socket.js";
 
 const ALMOST_ONE = 1 - Number.EPSILON;

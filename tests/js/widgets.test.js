@@ -11,9 +11,9 @@ import {
   statusClass,
   statusLabel,
   toCents,
-} from "../../static/realtime/widgets/format.js";
-import { Presence, RevenueTracker } from "../../static/realtime/widgets/state.js";
-import { shownState } from "../../static/realtime/widgets/connection.js";
+} from "../../realtime/static/realtime/widgets/format.js";
+import { Presence, RevenueTracker } from "../../realtime/static/realtime/widgets/state.js";
+import { shownState } from "../../realtime/static/realtime/widgets/connection.js";
 
 const TODAY = "2026-11-26";
 

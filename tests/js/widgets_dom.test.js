@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { RealtimeSocket } from "../../static/realtime/js/socket.js";
-import { badgeElement } from "../../static/realtime/widgets/badge.js";
-import { TOAST_MS } from "../../static/realtime/widgets/notifications.js";
-import { createPage } from "../../static/realtime/widgets/page.js";
-import { WIDGETS } from "../../static/realtime/widgets/registry.js";
-import { orderRow } from "../../static/realtime/widgets/ticker.js";
+import { RealtimeSocket } from "../../realtime/static/realtime/js/socket.js";
+import { badgeElement } from "../../realtime/static/realtime/widgets/badge.js";
+import { TOAST_MS } from "../../realtime/static/realtime/widgets/notifications.js";
+import { createPage } from "../../realtime/static/realtime/widgets/page.js";
+import { WIDGETS } from "../../realtime/static/realtime/widgets/registry.js";
+import { orderRow } from "../../realtime/static/realtime/widgets/ticker.js";
 import { FakeClock, fakeWebSocketClass, settle } from "./fake_socket.js";
 import { FakeDocument, el, stateScript } from "./widgets_dom.js";
 

@@ -17,7 +17,7 @@ from realtime import stats
 from .test_stats import raw
 
 PAGE = "/admin/realtime/processstats/"
-STATIC = Path(__file__).resolve().parents[2] / "static" / "realtime" / "admin"
+STATIC = Path(__file__).resolve().parents[2] / "realtime" / "static" / "realtime" / "admin"
 
 
 @pytest.fixture

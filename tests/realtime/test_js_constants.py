@@ -1,4 +1,7 @@
-"""static/realtime/js/constants.js mirrors realtime/protocol.py (codes and the reconnect rule)."""
+"""realtime/static/realtime/js/constants.js mirrors realtime/protocol.py.
+
+The codes and the reconnect rule are compared by running the module in Node.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ import pytest
 
 from realtime import protocol
 
-CONSTANTS_JS = Path(__file__).resolve().parents[2] / "static" / "realtime" / "js" / "constants.js"
+STATIC = Path(__file__).resolve().parents[2] / "realtime" / "static" / "realtime"
+CONSTANTS_JS = STATIC / "js" / "constants.js"
 CODES = [*range(1000, 1016), *range(4000, 5000)]
 
 # Imports the module in Node and prints what the Python side compares.
@@ -33,7 +37,7 @@ console.log(JSON.stringify({
 def js() -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: cannot check static/realtime/js/constants.js")
+        pytest.skip("node is not installed: cannot check realtime/static/realtime/js/constants.js")
     result = subprocess.run(
         [node, "--input-type=module", "-e", SCRIPT, CONSTANTS_JS.as_uri(), json.dumps(CODES)],
         capture_output=True, text=True, timeout=30, check=False,

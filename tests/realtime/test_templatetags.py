@@ -26,7 +26,7 @@ from realtime.templatetags import realtime as tags
 pytestmark = pytest.mark.django_db(transaction=True)
 
 XSS = "<img src=x onerror=alert(1)>"
-WIDGETS = Path(__file__).resolve().parents[2] / "static" / "realtime" / "widgets"
+WIDGETS = Path(__file__).resolve().parents[2] / "realtime" / "static" / "realtime" / "widgets"
 
 
 def render(source: str, user: Any = None, **context: Any) -> str:
@@ -286,7 +286,8 @@ console.log(JSON.stringify({
 def test_python_and_js_render_the_same_text() -> None:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: cannot compare with static/realtime/widgets/format.js")
+        pytest.skip("node is not installed: cannot compare with "
+                    "realtime/static/realtime/widgets/format.js")
     products = {"3": "Laptop Stand"}
     result = subprocess.run(
         [node, "--input-type=module", "-e", SCRIPT, (WIDGETS / "format.js").as_uri(),
