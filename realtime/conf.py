@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     # Client frames per minute per socket, and the burst above the steady rate.
     "RATE_LIMIT": 100,
     "RATE_LIMIT_BURST": 100,
-    # Frames rejected within the window before the socket is closed with 1008;
+    # Frames rejected within the window before the socket is closed with 4008;
     # None means RATE_LIMIT (a client sending twice the limit is closed).
     "RATE_LIMIT_CLOSE_AFTER": None,
     "MAX_PAYLOAD": 1024 * 1024,

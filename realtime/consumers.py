@@ -78,6 +78,17 @@ def _emit(event_type: str, payload: dict[str, Any]) -> None:
     emit(event_type, payload)
 
 
+def too_large(text: str | None, data: bytes | None) -> bool:
+    """Whether a message is over MAX_PAYLOAD bytes (UTF-8 for text), cheaply: a text's
+    length in characters bounds its bytes from below, and four times it from above."""
+    limit = setting("MAX_PAYLOAD")
+    if data is not None:
+        return len(data) > limit
+    if text is None or len(text) * 4 <= limit:
+        return False
+    return len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit
+
+
 class RealtimeConsumer(AsyncWebsocketConsumer):
     """One socket: an identity, its subscriptions (namespace -> group), its frames.
 
@@ -131,7 +142,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.after_connect()
 
     async def admit(self) -> bool:
-        """Connection caps: over the process's or the IP's, close with 1013 (counted)."""
+        """Connection caps: over the process's or the IP's, close with 4013 (counted)."""
         if len(registry) >= setting("MAX_CONNECTIONS"):
             return await self.refuse("max_connections")
         count = await ip_sockets.add(self.client_ip, self.connection_id)
@@ -265,13 +276,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if not self.bucket.take():
             await self.rate_limited()
             return
+        if too_large(text_data, bytes_data):
+            await self.refuse_message()
+            return
         ref = None
         try:
             if text_data is None:
                 raise FrameError(ErrorCode.BAD_MESSAGE, "Frames must be UTF-8 text")
-            if len(text_data) > setting("MAX_PAYLOAD"):
-                raise FrameError(ErrorCode.TOO_LARGE,
-                                 f"Frames are limited to {setting('MAX_PAYLOAD')} bytes")
             client_frame = parse(text_data)
             ref = client_frame.ref
             handler_name = CLIENT_FRAMES.get(client_frame.type)
@@ -284,6 +295,16 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=error_frame(exc.code, exc.message,
                                                   exc.ref if exc.ref is not None else ref,
                                                   **exc.extra))
+
+    async def refuse_message(self) -> None:
+        """A message over MAX_PAYLOAD that no frame guard stopped (a server without
+        one): ``too_large``, then close with 4009; it is never parsed."""
+        stats.incr(f"errors.{ErrorCode.TOO_LARGE}")
+        logger.warning("message too large conn=%s user=%s role=%s", self.connection_id,
+                       self.identity.user_id, self.identity.role)
+        await self.send(text_data=error_frame(
+            ErrorCode.TOO_LARGE, f"Messages are limited to {setting('MAX_PAYLOAD')} bytes"))
+        await self.terminate(CloseCode.MESSAGE_TOO_LARGE, "message too large")
 
     async def rate_limited(self) -> None:
         stats.incr("frames.rate_limited")

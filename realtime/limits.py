@@ -61,7 +61,7 @@ class TokenBucket:
 
     @property
     def exhausted(self) -> bool:
-        """The client kept going past the limit: time to close with 1008."""
+        """The client kept going past the limit: time to close with 4008."""
         return self.strikes >= self.close_after
 
     def retry_after_ms(self) -> int:

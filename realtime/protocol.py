@@ -32,11 +32,15 @@ ERROR_CODES = tuple(v for k, v in vars(ErrorCode).items() if k.isupper())
 
 class CloseCode:
     GOING_AWAY = 1001
-    POLICY = 1008
+    # The server's frame guard refused a frame from its header (realtime.server).
     TOO_LARGE = 1009
-    TRY_AGAIN_LATER = 1013
     HEARTBEAT_TIMEOUT = 4000
     SCOPE_CHANGED = 4001
+    # Policy closes use application codes: every ASGI server lets an application send
+    # them, where Daphne's autobahn refuses 1008 and 1013 (a proxy may still send those).
+    POLICY = 4008
+    MESSAGE_TOO_LARGE = 4009
+    TRY_AGAIN_LATER = 4013
     SESSION_ENDED = 4500
     ORIGIN_REFUSED = 4503
 
@@ -47,6 +51,9 @@ CLOSE_CODES = {k: v for k, v in vars(CloseCode).items() if k.isupper()}
 RECONNECT_RANGE = range(4000, 4500)
 TERMINAL_RANGE = range(4500, 5000)
 RECONNECT_STANDARD = frozenset({1000, 1001, 1006, 1008, 1009, 1011, 1012, 1013})
+# Close codes after which a client waits long before reconnecting: the rate limit and a
+# full server, and the standard codes a proxy sends for them.
+LONG_BACKOFF = frozenset({1008, 1013, CloseCode.POLICY, CloseCode.TRY_AGAIN_LATER})
 
 
 def should_reconnect(code: int) -> bool:

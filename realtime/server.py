@@ -5,8 +5,9 @@ Accepts every ``daphne`` argument. On top of plain Daphne it:
   (autobahn refuses a larger frame from its header with 1009, before buffering it);
 - drops a slow reader whose unsent data passes ``MAX_OUTBOUND_BUFFER``, so one
   client that stops reading cannot grow the server's memory;
-- sends the standard close codes PROTOCOL.md uses (1001, 1008, 1009, 1013), which
-  autobahn's ``sendClose`` refuses to send for an application;
+- sends the standard close codes docs/protocol.md uses (1001, 1009), which autobahn's
+  ``sendClose`` refuses to send for an application (the app's policy closes are
+  4008, 4009 and 4013, which every server sends);
 - on SIGTERM/SIGINT closes every socket with 1001 (clients reconnect and resume)
   and waits up to ``SHUTDOWN_GRACE`` seconds for the close frames to go out.
 """

@@ -79,12 +79,12 @@ async def test_missing_origin_is_refused_when_the_setting_says_so(start_server):
     await (await WS.open(f"{server.ws}/api/ws", origin=server.http)).close()
 
 
-async def test_process_connection_cap_closes_with_1013_and_counts(start_server):
+async def test_process_connection_cap_closes_with_4013_and_counts(start_server):
     server = start_server(WS_MAX_CONNECTIONS="3")
     sockets = [await WS.open(f"{server.ws}/api/ws") for _ in range(3)]
     conn = await connect(f"{server.ws}/api/ws")
     over = WS(conn)
-    assert await over.wait_closed() == 1013
+    assert await over.wait_closed() == 4013
     assert stats(server)["processes"][0]["counters"]["refused.max_connections"] == 1
     await sockets.pop().close()
     await until(lambda: stats(server)["connections"]["total"] == 2, what="a slot freed")
@@ -102,7 +102,7 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
     a = await WS.open(f"{first.ws}/api/ws")
     b = await WS.open(f"{second.ws}/api/ws")
     third = WS(await connect(f"{second.ws}/api/ws"))
-    assert await third.wait_closed() == 1013
+    assert await third.wait_closed() == 4013
     await a.close()
     # The freed slot is usable from the other process.
     # Totals cover both processes (b is open on second): look at first's own row.
@@ -127,7 +127,7 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
         await ws.close()
 
 
-async def test_rate_limit_answers_rate_limited_then_closes_with_1008(start_server):
+async def test_rate_limit_answers_rate_limited_then_closes_with_4008(start_server):
     server = start_server(WS_RATE_LIMIT="10", WS_RATE_LIMIT_BURST="10")
     flooder = await WS.open(f"{server.ws}/api/ws")
     neighbour = await WS.open(f"{server.ws}/api/ws")
@@ -145,7 +145,7 @@ async def test_rate_limit_answers_rate_limited_then_closes_with_1008(start_serve
             await flooder.send("ping", {"n": n})
         except Exception:
             break
-    assert await flooder.wait_closed() == 1008
+    assert await flooder.wait_closed() == 4008
     await neighbour.roundtrip("neighbour-2")
     assert stats(server)["processes"][0]["counters"]["frames.rate_limited"] >= 10
     await neighbour.close()

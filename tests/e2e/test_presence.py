@@ -161,14 +161,14 @@ def killable_pair(tmp_path):
 
 
 async def _open_unless_refused(url: str) -> WS | None:
-    """A socket that got ``connected``, or None if the server closed it (the cap's 1013)."""
+    """A socket that got ``connected``, or None if the server closed it (the cap's 4013)."""
     ws = WS(await connect(url, open_timeout=10, max_size=None))
     try:
         ws.connected = await ws.expect("connected", timeout=5)
     except TimeoutError:
         if not ws.closed.is_set():
             raise
-        assert ws.close_code == 1013, ws.close_code
+        assert ws.close_code == 4013, ws.close_code
         return None
     return ws
 

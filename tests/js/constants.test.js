@@ -25,10 +25,14 @@ test("reconnect rule: standard codes", () => {
   }
 });
 
-test("long backoff only for 1008 and 1013", () => {
-  assert.equal(needsLongBackoff(CLOSE_CODES.POLICY), true);
-  assert.equal(needsLongBackoff(CLOSE_CODES.TRY_AGAIN_LATER), true);
-  for (const code of [1000, 1001, 1006, 4000, 4001]) assert.equal(needsLongBackoff(code), false);
+test("long backoff only for 4008 and 4013, and 1008 and 1013 from a proxy", () => {
+  assert.equal(CLOSE_CODES.POLICY, 4008);
+  assert.equal(CLOSE_CODES.TRY_AGAIN_LATER, 4013);
+  assert.equal(CLOSE_CODES.MESSAGE_TOO_LARGE, 4009);
+  for (const code of [4008, 4013, 1008, 1013]) assert.equal(needsLongBackoff(code), true, code);
+  for (const code of [1000, 1001, 1006, 1009, 4000, 4001, 4009]) {
+    assert.equal(needsLongBackoff(code), false, code);
+  }
 });
 
 test("constants are frozen and index re-exports them with the socket", () => {

@@ -390,7 +390,7 @@ for (const code of [4000, 4001, 1001, 1006, 1000, 1011, 1012]) {
   });
 }
 
-for (const code of [1013, 1008]) {
+for (const code of [4013, 4008, 1013, 1008]) {
   test(`${code} reconnects after the long backoff`, () => {
     const ctx = setup({ random: () => 0 });
     ctx.socket.connect();
@@ -401,7 +401,7 @@ for (const code of [1013, 1008]) {
     ctx.clock.tick(delay - 1);
     assert.equal(ctx.WS.instances.length, 1);
     ctx.clock.tick(1);
-    ctx.WS.last.fail(); // the next failure is not a 1013: back to the normal backoff
+    ctx.WS.last.fail(); // the next failure is not a long-backoff code: the normal backoff
     assert.equal(ctx.infos.at(-1).delay, 0);
   });
 }

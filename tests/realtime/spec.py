@@ -46,14 +46,18 @@ ERROR_CODES = ("bad_json", "bad_message", "unknown_type", "unknown_namespace", "
 # "Close codes": code -> does the client reconnect on its own?
 CLOSE_CODES: dict[int, bool] = {
     1001: True,
-    1008: True,
     1009: True,
-    1013: True,
     4000: True,
     4001: True,
+    4008: True,
+    4009: True,
+    4013: True,
     4500: False,
     4503: False,
 }
+# Sent by a proxy; a client treats them as 4008 and 4013: reconnect after a long backoff.
+PROXY_EQUIVALENTS = {1008: 4008, 1013: 4013}
+LONG_BACKOFF = {4008, 4013, *PROXY_EQUIVALENTS}
 
 # The six helpers of the old API that ``realtime.publish`` must still offer.
 HELPERS = {

@@ -15,6 +15,8 @@ import pytest
 
 from realtime import protocol
 
+from . import spec
+
 STATIC = Path(__file__).resolve().parents[2] / "realtime" / "static" / "realtime"
 CONSTANTS_JS = STATIC / "js" / "constants.js"
 CODES = [*range(1000, 1016), *range(4000, 5000)]
@@ -24,7 +26,9 @@ SCRIPT = """
 const c = await import(process.argv[1]);
 const codes = JSON.parse(process.argv[2]);
 const reconnect = Object.fromEntries(codes.map((code) => [code, c.shouldReconnect(code)]));
+const longBackoff = codes.filter((code) => c.needsLongBackoff(code));
 console.log(JSON.stringify({
+  longBackoff,
   protocolVersion: c.PROTOCOL_VERSION,
   errorCodes: c.ERROR_CODES,
   closeCodes: c.CLOSE_CODES,
@@ -65,3 +69,7 @@ def test_should_reconnect_agrees(js: dict[str, Any]) -> None:
     disagree = {code: js["reconnect"][str(code)] for code in CODES
                 if js["reconnect"][str(code)] is not protocol.should_reconnect(code)}
     assert disagree == {}, f"JS shouldReconnect differs from Python for {disagree}"
+
+
+def test_long_backoff_codes(js: dict[str, Any]) -> None:
+    assert set(js["longBackoff"]) == protocol.LONG_BACKOFF == spec.LONG_BACKOFF

@@ -33,7 +33,7 @@ async def refused_code(client: tuple[str, int] | None = None) -> Any:
 # Rate limit
 
 
-async def test_rate_limited_then_closed_with_1008(connect: Any, realtime_settings: Any) -> None:
+async def test_rate_limited_then_closed_with_4008(connect: Any, realtime_settings: Any) -> None:
     realtime_settings(RATE_LIMIT=5, RATE_LIMIT_BURST=5, RATE_LIMIT_CLOSE_AFTER=3)
     noisy, other = await connect(), await connect()
     for n in range(5):
@@ -48,7 +48,7 @@ async def test_rate_limited_then_closed_with_1008(connect: Any, realtime_setting
         if output["type"] == "websocket.close":
             break
         assert '"rate_limited"' in output["text"], output
-    assert output == {"type": "websocket.close", "code": 1008, "reason": output.get("reason")}
+    assert output == {"type": "websocket.close", "code": 4008, "reason": output.get("reason")}
     await other.sync()  # one client's flood is its own
 
 
@@ -64,27 +64,38 @@ async def test_rate_limit_counts_bad_frames_too(connect: Any, realtime_settings:
 # Payload size
 
 
-async def test_frame_over_max_payload_is_too_large(connect: Any,
-                                                   realtime_settings: Any) -> None:
+async def test_a_message_over_max_payload_is_refused_with_4009(connect: Any,
+                                                                realtime_settings: Any) -> None:
+    """Where no frame guard ran (any server but realtime.server), the app refuses it."""
     realtime_settings(MAX_PAYLOAD=256)
-    socket = await connect()
+    socket, other = await connect(), await connect()
+    assert (await socket.request("ping", {"pad": "x" * 100}))["type"] == "pong"
     await socket.send("ping", {"pad": "x" * 300}, ref="big")
     reply = await socket.expect("error")
     assert reply["data"]["code"] == "too_large"
-    await socket.sync()  # a bad frame never closes the socket by itself
-    assert (await socket.request("ping", {"pad": "x" * 100}))["type"] == "pong"
+    assert await socket.expect_close() == 4009
+    await other.sync()  # one client's message is its own
+
+
+async def test_payload_limit_counts_utf8_bytes_not_characters(connect: Any,
+                                                             realtime_settings: Any) -> None:
+    realtime_settings(MAX_PAYLOAD=256)
+    socket = await connect()
+    await socket.send("ping", {"pad": "é" * 120})  # 120 characters, 240 bytes and more
+    assert (await socket.expect("error"))["data"]["code"] == "too_large"
+    assert await socket.expect_close() == 4009
 
 
 # Connection caps
 
 
-async def test_max_connections_refuses_with_1013(connect: Any,
+async def test_max_connections_refuses_with_4013(connect: Any,
                                                  realtime_settings: Any) -> None:
     realtime_settings(MAX_CONNECTIONS=2)
     first = await connect()
     second = await connect()
     refused = stats.counters["refused.max_connections"]
-    assert await refused_code() == 1013
+    assert await refused_code() == 4013
     assert stats.counters["refused.max_connections"] == refused + 1
     await first.close()
     third = await connect()  # room again
@@ -92,13 +103,13 @@ async def test_max_connections_refuses_with_1013(connect: Any,
     await third.sync()
 
 
-async def test_max_connections_per_ip_refuses_with_1013(connect: Any,
+async def test_max_connections_per_ip_refuses_with_4013(connect: Any,
                                                         realtime_settings: Any) -> None:
     realtime_settings(MAX_CONNECTIONS_PER_IP=2)
     here, there = ("10.1.1.1", 50000), ("10.2.2.2", 50000)
     first = await connect(client=here)
     await connect(client=here)
-    assert await refused_code(client=here) == 1013
+    assert await refused_code(client=here) == 4013
     await connect(client=there)  # another IP is not affected
     await first.close()
     await connect(client=here)

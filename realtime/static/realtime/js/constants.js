@@ -40,11 +40,12 @@ export const ERROR_CODES = Object.freeze({
 /** Close codes the server uses (realtime.protocol.CloseCode). */
 export const CLOSE_CODES = Object.freeze({
   GOING_AWAY: 1001,
-  POLICY: 1008,
   TOO_LARGE: 1009,
-  TRY_AGAIN_LATER: 1013,
   HEARTBEAT_TIMEOUT: 4000,
   SCOPE_CHANGED: 4001,
+  POLICY: 4008,
+  MESSAGE_TOO_LARGE: 4009,
+  TRY_AGAIN_LATER: 4013,
   SESSION_ENDED: 4500,
   ORIGIN_REFUSED: 4503,
 });
@@ -63,8 +64,11 @@ export const RECONNECT_RANGE = Object.freeze([4000, 4499]);
 export const TERMINAL_RANGE = Object.freeze([4500, 4999]);
 /** Standard codes after which a client reconnects. */
 export const RECONNECT_STANDARD = Object.freeze([1000, 1001, 1006, 1008, 1009, 1011, 1012, 1013]);
-/** Codes that ask for a long backoff: rate limit (1008) and server full (1013). */
-export const LONG_BACKOFF_CODES = Object.freeze([1008, 1013]);
+/**
+ * Codes that ask for a long backoff: rate limit (4008) and server full (4013), and the
+ * standard codes a proxy may send for them (1008 ≡ 4008, 1013 ≡ 4013).
+ */
+export const LONG_BACKOFF_CODES = Object.freeze([1008, 1013, 4008, 4013]);
 
 const inRange = (code, [first, last]) => code >= first && code <= last;
 

@@ -38,7 +38,7 @@ const HANDLERS = {
  *   "failed"; Infinity never gives up. A `connected` frame resets the count.
  * @property {(tries: number) => number} [backoff] - delay (ms) before reconnect try n
  *   (1-based); default full jitter, base 500 ms, cap 30 s.
- * @property {(tries: number) => number} [longBackoff] - the same after 1008 and 1013;
+ * @property {(tries: number) => number} [longBackoff] - the same after 4008 and 4013 (or 1008, 1013);
  *   default 15 s to 2 min.
  * @property {() => number} [random=Math.random] - jitter source of the default backoffs.
  * @property {typeof WebSocket} [WebSocket=globalThis.WebSocket] - transport constructor.

@@ -5,7 +5,7 @@
 
 /** Default backoff: full jitter, base 500 ms, cap 30 s. */
 export const DEFAULT_BACKOFF = Object.freeze({ base: 500, cap: 30_000, min: 0 });
-/** Long backoff (close codes 1008, 1013): never under 15 s, cap 2 min. */
+/** Long backoff (close codes 4008, 4013, and 1008, 1013): never under 15 s, cap 2 min. */
 export const LONG_BACKOFF = Object.freeze({ base: 15_000, cap: 120_000, min: 15_000 });
 
 /**
