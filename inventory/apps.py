@@ -7,7 +7,6 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import events, signals
+        from . import signals
 
-        events.register()
         signals.connect()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from orders.formats import money
-from realtime.publish import register_source
 
 from .models import Inventory, Product
 
@@ -33,8 +32,3 @@ def inventory_payload(stock: Inventory, previous_quantity: int | None = None) ->
         "threshold": stock.low_stock_threshold,
     }
 
-
-def register() -> None:
-    """Let ``emit_product_event("created", product)`` and friends take model instances."""
-    register_source("products", product_payload)
-    register_source("inventory", inventory_payload)

@@ -191,7 +191,15 @@ REALTIME_ENV = {
     "WS_STATS_INTERVAL": ("STATS_INTERVAL", float),
     "WS_METRICS_ALLOW_IPS": ("METRICS_ACCESS", lambda v: [ip.strip() for ip in v.split(",") if ip.strip()]),
 }
-REALTIME = {"PROFILE_RESOLVER": "orders.realtime.customer_profile"}
+# The demo's catalogue configuration: its roles and who resolves them (orders/roles.py),
+# and the namespaces in the order of docs/protocol.md.
+REALTIME = {
+    "ROLES": ["admin", "manager", "staff", "customer", "guest"],
+    "ANONYMOUS_ROLE": "guest",
+    "ROLE_RESOLVER": "orders.roles.omni_role",
+    "PROFILE_RESOLVER": "orders.realtime.customer_profile",
+    "NAMESPACE_ORDER": ["orders", "customers", "products", "inventory", "payments", "system"],
+}
 REALTIME.update({key: read(os.environ[name]) for name, (key, read) in REALTIME_ENV.items()
                  if os.environ.get(name)})
 

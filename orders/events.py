@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from realtime.publish import register_source
-
 from .formats import iso_utc, money
 from .models import Order, Payment
 
@@ -42,8 +40,3 @@ def payment_owner(payment: Payment) -> int:
     """A payment belongs to the customer of its order: that customer sees its events."""
     return payment.order.customer_id
 
-
-def register() -> None:
-    """Let ``emit_order_event("created", order)`` and friends take model instances."""
-    register_source("orders", order_payload, order_owner)
-    register_source("payments", payment_payload, payment_owner)

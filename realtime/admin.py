@@ -20,15 +20,15 @@ from django.urls import reverse
 from . import stats
 from .conf import setting
 from .models import ProcessStats
-from .roles import identify
+from .permissions import is_admin
 
 
 def is_realtime_admin(request: HttpRequest) -> bool:
-    """The admin role, resolved once per request (the admin index asks several times)."""
-    role = getattr(request, "_realtime_role", None)
-    if role is None:
-        role = request._realtime_role = identify(request.user).role
-    return role == "admin"
+    """``ADMIN_ROLE``, resolved once per request (the admin index asks several times)."""
+    allowed = getattr(request, "_realtime_admin", None)
+    if allowed is None:
+        allowed = request._realtime_admin = is_admin(request.user)
+    return allowed
 
 
 @admin.register(ProcessStats)

@@ -7,7 +7,13 @@ class RealtimeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        """Declare realtime's own namespace, then every installed app's ``realtime.py``."""
+        from django.utils.module_loading import autodiscover_modules
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .events import declare_system
         from .sessions import connect_signals
 
+        declare_system()
+        autodiscover_modules("realtime")
         connect_signals()

@@ -40,9 +40,17 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a ``POST /api/ws/token`` token stays valid.
     "TOKEN_TTL": 300,
     "TOKEN_SALT": "realtime.ws-token",
-    # user -> role name; user -> Profile(id, name) or None for owner-scoped events.
+    # The project's roles, the role of a socket without a user, and the role that may
+    # read the stats and metrics; user -> role name; user -> Profile(id, name) or None,
+    # the owner identity of owner-scoped events.
+    "ROLES": ["admin", "user", "anonymous"],
+    "ANONYMOUS_ROLE": "anonymous",
+    "ADMIN_ROLE": "admin",
     "ROLE_RESOLVER": "realtime.roles.default_role",
     "PROFILE_RESOLVER": "realtime.roles.no_profile",
+    # Namespaces listed here come first, in this order, in /api/ws and to clients; the
+    # others follow in the order their apps registered them.
+    "NAMESPACE_ORDER": [],
     # Events newer than this many days are kept for ``subscribe`` with ``since``.
     "EVENT_RETENTION_DAYS": 7,
     # At most this many events are replayed on one resume; more means ``reset``.
@@ -68,12 +76,11 @@ DEFAULTS: dict[str, Any] = {
     # next beat of a live process. Must exceed PROCESS_HEARTBEAT by a few beats, so a
     # busy event loop or a slow Redis reply is not taken for a death.
     "PROCESS_TTL": 5.0,
-    # Milliseconds a customer's last socket must stay closed before customer:offline,
-    # so moving from one page to the next is not an offline/online pair.
+    # Milliseconds an owner's last socket must stay closed before they are announced
+    # offline, so moving from one page to the next is not an offline/online pair.
     "PRESENCE_GRACE": 3000,
-    # Event types coalesced per key within DEBOUNCE_WINDOW ms (latest value only):
-    # type -> the payload field that keys it.
-    "DEBOUNCE_TYPES": {"inventory:updated": "productId"},
+    # Milliseconds within which a namespace's debounced actions (its declaration's
+    # ``debounce``) are coalesced per key: only the latest value is sent.
     "DEBOUNCE_WINDOW": 250,
     # Events of one group waiting while the hub is busy go out as one ``batch`` frame
     # of at most this many; 1 sends every event as a frame of its own.

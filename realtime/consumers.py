@@ -20,7 +20,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from . import presence, replay, stats
 from .auth import RAW_SEND, user_for_token
 from .conf import setting
-from .events import CLIENT_ACTIVITY_ACTIONS, NAMESPACES, Access, namespaces_for
+from .events import NAMESPACES, Access, namespaces_for
+from .events import registry as declared
 from .follower import follower
 from .groups import everyone_group, role_group, subscription_group, user_group
 from .hub import SEND, batch_message, hub
@@ -38,7 +39,7 @@ from .protocol import (
     require,
 )
 from .publish import emit
-from .roles import ANONYMOUS, Identity, identify, with_profile
+from .roles import Identity, anonymous, identify, with_profile
 from .sessions import SESSION_ENDED, session_fingerprint
 from .shared import ip_sockets
 
@@ -100,7 +101,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.connection_id = uuid.uuid4().hex[:16]
-        self.identity = ANONYMOUS
+        self.identity = anonymous()
         self.subscriptions: dict[str, str] = {}
         self.personal_groups: list[str] = []
         # Per namespace, the position up to which the socket has every event already
@@ -126,8 +127,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.session = session_fingerprint(getattr(session, "session_key", None))
         user = self.scope.get("user")
         # Anonymous needs no database: skip the hop to the database thread.
-        anonymous = user is None or not getattr(user, "is_authenticated", False)
-        await self.set_identity(ANONYMOUS if anonymous else await _identify(user))
+        no_user = user is None or not getattr(user, "is_authenticated", False)
+        await self.set_identity(anonymous() if no_user else await _identify(user))
         logger.info("connect conn=%s user=%s role=%s ip=%s", self.connection_id,
                     self.identity.user_id, self.identity.role, self.client_ip)
         await self.send_frame("connected", {
@@ -349,8 +350,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.update_presence(previous, identity)
 
     async def update_presence(self, previous: Identity | None, current: Identity | None) -> None:
-        old = previous.profile if previous and previous.role == "customer" else None
-        new = current.profile if current and current.role == "customer" else None
+        """Owners (identities with a profile) count online while a socket of theirs is open,
+        when an app declared a namespace that announces it."""
+        if declared.presence() is None:
+            return
+        old = previous.profile if previous else None
+        new = current.profile if current else None
         if old == new:
             return
         if old is not None:
@@ -476,20 +481,23 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.awaiting_pong = False
 
     async def on_activity(self, client_frame: ClientFrame) -> None:
+        """An owner's client reports what its user does; it becomes an event of the
+        namespace that declared the action (``client_actions``)."""
         data, ref = client_frame.data, client_frame.ref
         profile = self.identity.profile
-        if self.identity.role != "customer" or profile is None:
-            raise FrameError(ErrorCode.FORBIDDEN, "Only customers report activity", ref)
+        if profile is None:
+            raise FrameError(ErrorCode.FORBIDDEN, "Only owners (users with a profile) "
+                             "report activity", ref)
         action = require(data, "action", str, ref)
-        if action not in CLIENT_ACTIVITY_ACTIONS:
-            raise FrameError(ErrorCode.BAD_MESSAGE,
-                             f"'data.action' must be one of {', '.join(CLIENT_ACTIVITY_ACTIONS)}",
-                             ref)
+        namespace = declared.activity(action)
+        if namespace is None or namespace.client_payload is None:
+            raise FrameError(ErrorCode.BAD_MESSAGE, "'data.action' must be one of "
+                             f"{', '.join(declared.client_actions())}", ref)
         product_id = require(data, "productId", int, ref, optional=True)
         quantity = require(data, "quantity", int, ref, optional=True)
-        await _emit(f"customer:{action}", {
-            "customerId": profile.id, "customerName": profile.name, "action": action,
-            "productId": product_id, "quantity": quantity})
+        payload = namespace.client_payload(profile, {"action": action, "productId": product_id,
+                                                      "quantity": quantity})
+        await _emit(f"{namespace.prefix}:{action}", payload)
 
 
 class MultiplexConsumer(RealtimeConsumer):

@@ -1,16 +1,34 @@
-"""The event catalogue and role matrix: one table that everything reads.
+"""The registry of namespaces and event types, written into by the apps that own the data.
 
-The consumer authorizes subscriptions from it, ``/api/ws`` and ``/api/ws/info``
-describe it, ``publish`` validates against it and derives the ``emit_*``
-helpers from it, and the docs' table and the tests are checked against it.
+Shaped like Django's admin site: ``realtime`` knows no model and no namespace
+of a host but its own (``system``). Each app declares its namespaces once, in a
+``realtime.py`` module that ``RealtimeConfig.ready()`` autodiscovers the way the
+admin finds ``admin.py``::
+
+    from realtime.events import Access, register
+
+    register("tickets", actions=("created", "updated"),
+             access={"agent": Access.ALL, "requester": Access.OWN},
+             payload=ticket_payload, owner=lambda ticket: ticket.requester_id)
+
+The consumer authorizes subscriptions from it, ``GET /api/ws`` and
+``/api/ws/info`` describe it, ``emit`` validates against it and the ``emit_*``
+helpers are derived from it, and the docs' table is checked against it. Roles are
+the project's: ``REALTIME["ROLES"]``, resolved by ``REALTIME["ROLE_RESOLVER"]``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-ROLES = ("admin", "manager", "staff", "customer", "guest")
+from .conf import setting
+
+if TYPE_CHECKING:
+    from .roles import Profile
 
 
 class Access(StrEnum):
@@ -21,56 +39,114 @@ class Access(StrEnum):
     NONE = "no"
 
 
-A, O, N = Access.ALL, Access.OWN, Access.NONE  # noqa: E741 - the matrix's letters
+PayloadBuilder = Callable[[Any], dict[str, Any]]
+OwnerOf = Callable[[Any], "int | None"]
+# Namespace and action names become group names and event types: keep them plain.
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 @dataclass(frozen=True)
 class Namespace:
+    """One namespace as its app declared it."""
+
     name: str
     prefix: str
     actions: tuple[str, ...]
-    # Access per role, in the order of ROLES.
-    matrix: tuple[Access, Access, Access, Access, Access]
-    helper: str
-    description: str
+    # Access per role; a role not named sees nothing.
+    matrix: Mapping[str, Access]
+    helper: str | None = None
+    description: str = ""
+    # Model instance -> payload, and -> owner id, for ``emit_<ns>_event(action, instance)``.
+    payload: PayloadBuilder | None = None
+    owner: OwnerOf | None = None
+    # Action -> the payload field that keys it: a burst within DEBOUNCE_WINDOW is sent once.
+    debounce: Mapping[str, str] = field(default_factory=dict)
+    # Actions an owner's client may report with an ``activity`` frame, and the payload.
+    client_actions: tuple[str, ...] = ()
+    client_payload: Callable[[Profile, dict[str, Any]], dict[str, Any]] | None = None
+    # Set to announce ``<prefix>:online`` / ``<prefix>:offline`` for owners (presence).
+    presence_payload: Callable[[Profile], dict[str, Any]] | None = None
 
     @property
     def types(self) -> tuple[str, ...]:
         return tuple(f"{self.prefix}:{action}" for action in self.actions)
 
     def access(self, role: str) -> Access:
-        return self.matrix[ROLES.index(role)] if role in ROLES else Access.NONE
+        return self.matrix.get(role, Access.NONE)
 
     @property
     def owner_scoped(self) -> bool:
-        return Access.OWN in self.matrix
+        return Access.OWN in self.matrix.values()
 
 
-CATALOGUE: tuple[Namespace, ...] = (
-    #          name         prefix      actions                                                                  admin manager staff customer guest
-    Namespace("orders", "order", ("created", "updated", "status_changed", "deleted"), (A, A, A, O, N),
-              "emit_order_event", "Orders: creation, changes, status transitions, deletion"),
-    Namespace("customers", "customer", ("activity", "viewing_product", "added_to_cart", "online", "offline"),
-              (A, A, A, N, N), "emit_customer_activity", "Customer presence and storefront activity"),
-    Namespace("products", "product", ("created", "updated", "price_changed", "deleted"), (A, A, A, A, A),
-              "emit_product_event", "Catalogue changes and price changes"),
-    Namespace("inventory", "inventory", ("updated", "low_stock", "out_of_stock", "restocked"), (A, A, A, N, N),
-              "emit_inventory_event", "Stock levels and threshold crossings"),
-    Namespace("payments", "payment", ("received", "failed", "refunded"), (A, A, N, O, N),
-              "emit_payment_event", "Payments received, failed and refunded"),
-    Namespace("system", "system", ("notification", "alert", "maintenance"), (A, N, N, N, N),
-              "emit_system_notification", "Operator notifications, alerts and maintenance windows"),
-)
+class RegistryError(ValueError):
+    """A declaration that cannot be registered; the message names the namespace."""
 
-NAMESPACES: dict[str, Namespace] = {ns.name: ns for ns in CATALOGUE}
-EVENT_TYPES: dict[str, Namespace] = {t: ns for ns in CATALOGUE for t in ns.types}
 
-# Customer actions a client may report with an ``activity`` frame.
-CLIENT_ACTIVITY_ACTIONS = ("viewing_product", "added_to_cart", "activity")
+class Registry:
+    """Every namespace of the project, by name and by event type."""
+
+    def __init__(self) -> None:
+        self.namespaces: dict[str, Namespace] = {}
+        self.types: dict[str, Namespace] = {}
+
+    def register(self, name: str, *, actions: tuple[str, ...] | list[str],
+                 access: Mapping[str, Access | str], prefix: str | None = None,
+                 helper: str | None = None, description: str = "",
+                 **options: Any) -> Namespace:
+        """Declare a namespace; ``options`` are the other fields of ``Namespace``."""
+        prefix = prefix or name
+        for value in (name, prefix, *actions):
+            if not NAME.match(value):
+                raise RegistryError(f"Namespace {name!r}: {value!r} is not a plain lowercase "
+                                    "name (letters, digits, _; at most 32)")
+        if name in self.namespaces:
+            raise RegistryError(f"Namespace {name!r} is already registered")
+        namespace = Namespace(
+            name=name, prefix=prefix, actions=tuple(actions),
+            matrix={role: Access(value) for role, value in access.items()},
+            helper=helper or f"emit_{name}_event", description=description, **options)
+        clash = [t for t in namespace.types if t in self.types]
+        if clash:
+            raise RegistryError(f"Namespace {name!r}: {', '.join(clash)} already registered")
+        if any(ns.helper == namespace.helper for ns in self.namespaces.values()):
+            raise RegistryError(f"Namespace {name!r}: helper {namespace.helper!r} is taken")
+        self.namespaces[name] = namespace
+        self.types.update(dict.fromkeys(namespace.types, namespace))
+        return namespace
+
+    def unregister(self, name: str) -> None:
+        namespace = self.namespaces.pop(name)
+        for event_type in namespace.types:
+            self.types.pop(event_type, None)
+
+    def ordered(self) -> list[Namespace]:
+        """Namespaces in ``REALTIME["NAMESPACE_ORDER"]``'s order, then the rest as registered."""
+        first = [self.namespaces[n] for n in setting("NAMESPACE_ORDER") if n in self.namespaces]
+        return first + [ns for ns in self.namespaces.values() if ns not in first]
+
+    def presence(self) -> Namespace | None:
+        """The namespace that announces owners online and offline, if one does."""
+        return next((ns for ns in self.namespaces.values() if ns.presence_payload), None)
+
+    def activity(self, action: str) -> Namespace | None:
+        """The namespace whose clients may report ``action``, if one declares it."""
+        return next((ns for ns in self.namespaces.values() if action in ns.client_actions),
+                    None)
+
+    def client_actions(self) -> list[str]:
+        return [a for ns in self.namespaces.values() for a in ns.client_actions]
+
+
+registry = Registry()
+register = registry.register
+# Live views of the registry, for lookups by name or type.
+NAMESPACES: Mapping[str, Namespace] = registry.namespaces
+EVENT_TYPES: Mapping[str, Namespace] = registry.types
 
 
 class UnknownEventType(ValueError):
-    """An event type that is not in the catalogue."""
+    """An event type that no app registered."""
 
 
 def namespace_of(event_type: str) -> Namespace:
@@ -80,9 +156,19 @@ def namespace_of(event_type: str) -> Namespace:
         raise UnknownEventType(f"Unknown realtime event type {event_type!r}") from None
 
 
+def roles() -> list[str]:
+    """The project's roles (``REALTIME["ROLES"]``)."""
+    return list(setting("ROLES"))
+
+
+def catalogue() -> list[Namespace]:
+    """Every namespace, in the project's order."""
+    return registry.ordered()
+
+
 def namespaces_for(role: str) -> list[str]:
-    """The namespaces a role may subscribe to, in catalogue order."""
-    return [ns.name for ns in CATALOGUE if ns.access(role) is not Access.NONE]
+    """The namespaces a role may subscribe to, in the project's order."""
+    return [ns.name for ns in catalogue() if ns.access(role) is not Access.NONE]
 
 
 def describe() -> dict[str, dict]:
@@ -91,7 +177,19 @@ def describe() -> dict[str, dict]:
         ns.name: {
             "types": list(ns.types),
             "description": ns.description,
-            "access": {role: ns.access(role).value for role in ROLES},
+            "access": {role: ns.access(role).value for role in roles()},
         }
-        for ns in CATALOGUE
+        for ns in catalogue()
     }
+
+
+def declare_system() -> None:
+    """realtime's own namespace: operator notifications, for ``ADMIN_ROLE``.
+
+    Personal events (``manage.py notify --user/--role/--everyone``) reach anyone.
+    """
+    if "system" not in NAMESPACES:
+        register("system", actions=("notification", "alert", "maintenance"),
+                 access={setting("ADMIN_ROLE"): Access.ALL},
+                 helper="emit_system_notification",
+                 description="Operator notifications, alerts and maintenance windows")

@@ -6,17 +6,23 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
-from .events import NAMESPACES, Access
+from .conf import setting
+from .events import NAMESPACES, Access, registry
 from .roles import identify
 
 
+def is_admin(user: Any) -> bool:
+    """Whether the user has the role that reads stats and metrics (``ADMIN_ROLE``)."""
+    return identify(user).role == setting("ADMIN_ROLE")
+
+
 class IsRealtimeAdmin(BasePermission):
-    """The ``admin`` role only; anonymous callers get 401, others 403."""
+    """``ADMIN_ROLE`` only; anonymous callers get 401, others 403."""
 
     message = "The admin role is required."
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        return identify(request.user).role == "admin"
+        return is_admin(request.user)
 
 
 class SeesNamespace(BasePermission):
@@ -31,3 +37,12 @@ class SeesNamespace(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         role = identify(request.user).role
         return NAMESPACES[self.namespace].access(role) is not Access.NONE
+
+
+class SeesPresence(BasePermission):
+    """Roles that see the namespace announcing presence (none if no app declares one)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        namespace = registry.presence()
+        role = identify(request.user).role
+        return namespace is not None and namespace.access(role) is not Access.NONE

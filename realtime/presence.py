@@ -1,14 +1,15 @@
-"""Which customers are online: their open sockets, counted across processes.
+"""Which owners are online: their open sockets, counted across processes.
 
-``customer:online`` is announced when a customer's first socket opens and
-``customer:offline`` when their last one has been closed for ``PRESENCE_GRACE``
-ms — so several tabs, sockets on several processes, and the close-and-reopen of
+An owner is an identity with a profile (the demo's customers). The namespace
+that declares ``presence_payload`` (the demo's ``customers``) announces
+``<prefix>:online`` when an owner's first socket opens and ``<prefix>:offline``
+when their last one has been closed for ``PRESENCE_GRACE`` ms — so several tabs, sockets on several processes, and the close-and-reopen of
 moving from one page to the next all count once. Each transition is announced
 once cluster-wide: an "announced" flag (a Redis key, or this process's set)
 is taken by whoever announces online and released by whoever announces
 offline. When a process dies its sockets stop counting once it has been silent
 for ``PROCESS_TTL`` seconds, and the next liveness beat of a live process
-(``reap``, every ``PROCESS_HEARTBEAT``) announces the customers it left offline.
+(``reap``, every ``PROCESS_HEARTBEAT``) announces the owners it left offline.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 from channels.db import database_sync_to_async
 
 from .conf import setting
+from .events import registry
 from .publish import emit
 from .roles import Profile
 from .shared import customer_sockets, redis_client
@@ -66,16 +68,20 @@ async def _release(customer_id: int) -> bool:
         return False
 
 
-async def _announce(event_type: str, customer_id: int, name: str) -> None:
-    await database_sync_to_async(emit)(event_type,
-                                       {"customerId": customer_id, "customerName": name})
+async def _announce(transition: str, owner_id: int, name: str) -> None:
+    """``<prefix>:online`` or ``<prefix>:offline`` of the namespace announcing presence."""
+    namespace = registry.presence()
+    if namespace is None or namespace.presence_payload is None:
+        return
+    payload = namespace.presence_payload(Profile(owner_id, name))
+    await database_sync_to_async(emit)(f"{namespace.prefix}:{transition}", payload)
 
 
 async def join(profile: Profile, connection_id: str) -> None:
     """Count a customer's socket; announce them online unless they already are."""
     await customer_sockets.add(str(profile.id), connection_id)
     if await _claim(profile.id, profile.name):
-        await _announce("customer:online", profile.id, profile.name)
+        await _announce("online", profile.id, profile.name)
 
 
 async def leave(profile: Profile, connection_id: str) -> None:
@@ -97,7 +103,7 @@ async def _offline(profile: Profile, after: float = 0) -> None:
         if await customer_sockets.size(str(profile.id)):
             return  # back within the grace: a page change, not a departure
     if await _release(profile.id):
-        await _announce("customer:offline", profile.id, profile.name)
+        await _announce("offline", profile.id, profile.name)
 
 
 async def reap() -> None:
@@ -108,7 +114,7 @@ async def reap() -> None:
             continue
         name = await client.hget(_key("labels"), customer_id) if client is not None else None
         name = name.decode() if isinstance(name, bytes) else (name or "")
-        await _announce("customer:offline", int(customer_id), name)
+        await _announce("offline", int(customer_id), name)
 
 
 async def online_customers() -> list[int]:

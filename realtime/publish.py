@@ -23,7 +23,7 @@ from django.utils import timezone
 from . import stats, wake
 from .conf import setting
 from .debounce import debounce_key
-from .events import CATALOGUE, Namespace, namespace_of
+from .events import NAMESPACES, Namespace, namespace_of
 from .groups import event_groups, user_group
 from .hub import CONTROL, EVENT, hub
 from .models import Event, PendingEvent
@@ -165,17 +165,10 @@ def publish(events: Event | Iterable[Event]) -> bool:
         return False
 
 
-# Model → payload and owner, registered by the apps that own the models, so the
-# helpers below accept a model instance the way the old API did.
-PayloadBuilder = Callable[[Any], dict[str, Any]]
-OwnerOf = Callable[[Any], "int | None"]
-_sources: dict[str, tuple[PayloadBuilder, OwnerOf | None]] = {}
-
-
-def register_source(namespace: str, payload: PayloadBuilder,
-                    owner: OwnerOf | None = None) -> None:
-    """Let ``emit_<namespace>_event(action, instance)`` build payloads for a model."""
-    _sources[namespace] = (payload, owner)
+# The ``emit_<namespace>_event(action, payload_or_instance)`` helpers of the old API,
+# one per registered namespace, made when first asked for: the registry is written
+# by the apps' ``realtime.py`` modules after this module is imported.
+_helpers: dict[str, Callable[..., PendingEvent | None]] = {}
 
 
 def _make_helper(ns: Namespace) -> Callable[..., PendingEvent | None]:
@@ -187,21 +180,34 @@ def _make_helper(ns: Namespace) -> Callable[..., PendingEvent | None]:
         if obj is None or isinstance(obj, dict):
             payload = {**(obj or {}), **fields}
         else:
-            build, owner_of = _sources.get(ns.name, (None, None))
-            if build is None:
-                raise TypeError(f"No payload builder registered for namespace {ns.name!r}")
-            payload = {**build(obj), **fields}
-            if owner is None and owner_of is not None:
-                owner = owner_of(obj)
+            if ns.payload is None:
+                raise TypeError(f"Namespace {ns.name!r} declares no payload builder: "
+                                "pass a payload dict")
+            payload = {**ns.payload(obj), **fields}
+            if owner is None and ns.owner is not None:
+                owner = ns.owner(obj)
         return emit(event_type, payload, owner=owner, user=user, role=role,
                     everyone=everyone)
 
     helper.__name__ = helper.__qualname__ = ns.helper
     helper.__doc__ = (f"Emit ``{ns.prefix}:<action>`` ({', '.join(ns.actions)}) "
-                      f"from a payload dict or a registered model instance.")
+                      f"from a payload dict or a model instance.")
     return helper
 
 
-HELPERS = {ns.helper: _make_helper(ns) for ns in CATALOGUE}
-globals().update(HELPERS)
-__all__ = ["PROCESS_ORIGIN", "emit", "apublish", "publish", "register_source", *HELPERS]
+def helpers() -> dict[str, Callable[..., PendingEvent | None]]:
+    """Every registered namespace's helper, by name."""
+    for ns in NAMESPACES.values():
+        if ns.helper and (ns.helper not in _helpers
+                          or _helpers[ns.helper].__doc__ != _make_helper(ns).__doc__):
+            _helpers[ns.helper] = _make_helper(ns)
+    return {ns.helper: _helpers[ns.helper] for ns in NAMESPACES.values() if ns.helper}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        return ["PROCESS_ORIGIN", "emit", "apublish", "publish", *helpers()]
+    found = helpers().get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return found

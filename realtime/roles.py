@@ -1,8 +1,9 @@
-"""Who a user is to the realtime layer: a role and, for customers, a profile.
+"""Who a user is to the realtime layer: a role and, for owners of rows, a profile.
 
 Both come from the server's own records, never from anything a client sends.
-The resolvers are settings (dotted paths) so a host project can map its own
-user model; the defaults follow PROTOCOL.md.
+The roles and their resolvers are the project's settings (``ROLES``,
+``ROLE_RESOLVER``, ``PROFILE_RESOLVER``, ``ANONYMOUS_ROLE``, ``ADMIN_ROLE``), so a
+host maps its own users; the app's default knows only superusers and the rest.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from django.db.models import QuerySet
 
 from .conf import setting
 
-GUEST = "guest"
-
 
 class Profile(NamedTuple):
-    """The owner identity of owner-scoped events (a customer)."""
+    """The owner identity of owner-scoped events (the requester of a ticket, a customer)."""
 
     id: int
     name: str
@@ -29,7 +28,9 @@ class Identity(NamedTuple):
     profile: Profile | None
 
 
-ANONYMOUS = Identity(None, GUEST, None)
+def anonymous() -> Identity:
+    """The identity of a socket without a user."""
+    return Identity(None, setting("ANONYMOUS_ROLE"), None)
 
 
 def no_profile(user: Any) -> Profile | None:
@@ -41,7 +42,7 @@ def with_profile(users: QuerySet) -> QuerySet:
 
     The resolver names them in its ``select_related`` attribute. A token ``auth``
     then costs two queries on the one database thread (the user with its profile,
-    and its groups for ``default_role``) instead of three. Loading the group
+    and, for a resolver that reads them, its groups) instead of three. Loading the group
     memberships as ``EXISTS`` annotations as well made it one query but cost more:
     building and compiling those subqueries took 0.5 ms of the ORM's time per auth
     on SQLite, against 0.1 ms for the groups query (docs/performance.md).
@@ -50,25 +51,16 @@ def with_profile(users: QuerySet) -> QuerySet:
 
 
 def default_role(user: Any, profile: Profile | None) -> str:
-    """superuser → admin; group manager → manager; staff → staff; profile → customer."""
+    """A superuser has ``ADMIN_ROLE``; anyone else signed in is ``"user"``."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return GUEST
-    if user.is_superuser:
-        return "admin"
-    groups = set(user.groups.values_list("name", flat=True))
-    if "manager" in groups:
-        return "manager"
-    if user.is_staff or "staff" in groups:
-        return "staff"
-    if profile is not None:
-        return "customer"
-    return GUEST
+        return setting("ANONYMOUS_ROLE")
+    return setting("ADMIN_ROLE") if user.is_superuser else "user"
 
 
 def identify(user: Any) -> Identity:
     """Resolve a user (or AnonymousUser/None) to an Identity. Touches the database."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return ANONYMOUS
+        return anonymous()
     profile = setting("PROFILE_RESOLVER")(user)
     role = setting("ROLE_RESOLVER")(user, profile)
     return Identity(user.pk, role, profile)

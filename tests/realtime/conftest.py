@@ -33,11 +33,11 @@ TIMEOUT = 3
 # Proving absence: only ever right after a sentinel that arrived, so nothing is in flight.
 QUIET = 0.2
 
-# What every test runs with: the project's resolver, and the log read only once a
+# What every test runs with: the demo's configuration, and the log read only once a
 # minute: this process publishes every event, so what a socket receives and when is
 # decided by the test (tests/realtime/test_follower.py covers the log path).
 BASE_REALTIME = {
-    "PROFILE_RESOLVER": "orders.realtime.customer_profile",
+    **settings.REALTIME,  # the demo's roles, resolvers and namespace order
     "EVENT_LOG_BRIDGE": False,
     "LOG_CHECK_INTERVAL": 60,
     # Offline at once; test_presence_grace covers the grace.

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from realtime.events import NAMESPACES, ROLES
+from realtime.events import NAMESPACES, roles
 from realtime.publish import emit
 
 LEVELS = ("info", "success", "warning", "error", "critical")
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--level", choices=LEVELS, default="info")
         target = parser.add_mutually_exclusive_group()
         target.add_argument("--user", help="username of the one recipient")
-        target.add_argument("--role", choices=ROLES)
+        target.add_argument("--role", choices=roles())
         target.add_argument("--everyone", action="store_true")
         parser.add_argument("--starts-at", help="ISO 8601, for maintenance")
         parser.add_argument("--ends-at", help="ISO 8601, for maintenance")
