@@ -1,7 +1,10 @@
 """Delete old events from the log (retention); resumes from before them get ``reset``.
 
-It deletes in short batches (realtime/retention.py) and prints the running total
-after each batch (``-v 0``: only the summary line).
+For deployments that schedule retention themselves (``PRUNE_INTERVAL = "external"``),
+and for a one-off clean-up. It deletes in the same short batches as the server's
+automatic retention and does not wait for that one's lease: two prunes at once
+delete the same rows once and leave the ``pruned`` watermark right. It prints the
+running total after each batch (``-v 0``: only the summary line).
 """
 
 from __future__ import annotations
