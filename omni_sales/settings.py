@@ -164,6 +164,19 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 
+
+def prune_interval(value: str) -> float | str | None:
+    """WS_PRUNE_INTERVAL: seconds, "external", or "none"/"off" for no retention. Any
+    other text is kept as is, so ``manage.py check`` names it (realtime.E002)."""
+    word = value.strip().lower()
+    if word in {"none", "off"}:
+        return None
+    try:
+        return float(word)
+    except ValueError:
+        return word
+
+
 # Environment variable -> REALTIME key and how to read it. Unset variables keep the
 # defaults of realtime/conf.py (docs/operations.md lists them all).
 REALTIME_ENV = {
@@ -181,6 +194,7 @@ REALTIME_ENV = {
     "WS_TOKEN_TTL": ("TOKEN_TTL", int),
     "WS_SHUTDOWN_GRACE": ("SHUTDOWN_GRACE", float),
     "WS_EVENT_RETENTION_DAYS": ("EVENT_RETENTION_DAYS", float),
+    "WS_PRUNE_INTERVAL": ("PRUNE_INTERVAL", prune_interval),
     "WS_BRIDGE_POLL_INTERVAL": ("BRIDGE_POLL_INTERVAL", float),
     "WS_LOG_CHECK_INTERVAL": ("LOG_CHECK_INTERVAL", float),
     "WS_PRESENCE_GRACE": ("PRESENCE_GRACE", int),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import inf
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +48,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
     if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
         problems.append(Error(f"REALTIME['STATS_INTERVAL'] must be a positive number of "
                               f"seconds, got {interval!r}", id="realtime.E002"))
+    problems.extend(_check_prune_interval(config["PRUNE_INTERVAL"]))
     from .metrics import allowed_networks
 
     try:
@@ -54,6 +56,22 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
     except ImproperlyConfiguredRealtime as exc:
         problems.append(Error(str(exc), id="realtime.E002"))
     return problems
+
+
+def _check_prune_interval(value: Any) -> list:
+    """A number, "external" or None; None is allowed but leaves the log unbounded."""
+    if value is None:
+        return [Warning(
+            "REALTIME['PRUNE_INTERVAL'] is None: the event log grows without bound: set "
+            "PRUNE_INTERVAL, or schedule manage.py prune_events and set it to 'external'",
+            id="realtime.W002")]
+    if value == "external":
+        return []
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < inf:
+        return [Error(f"REALTIME['PRUNE_INTERVAL'] must be a positive number of seconds, "
+                      f"'external' or None, got {value!r} (default {DEFAULTS['PRUNE_INTERVAL']!r})",
+                      id="realtime.E002")]
+    return []
 
 
 @register(Tags.compatibility, deploy=True)

@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     "NAMESPACE_ORDER": [],
     # Events newer than this many days are kept for ``subscribe`` with ``since``.
     "EVENT_RETENTION_DAYS": 7,
+    # Seconds between two rounds of automatic retention in each server process; one
+    # process of the deployment prunes per round (realtime/retention.py). "external":
+    # the operator schedules ``manage.py prune_events``; None: nothing prunes.
+    "PRUNE_INTERVAL": 3600,
     # At most this many events are replayed on one resume; more means ``reset``.
     "MAX_REPLAY": 1000,
     # Threads of the pool that serves resume reads, beside Channels' database thread.

@@ -38,6 +38,7 @@ from .conf import setting
 from .hub import hub
 from .models import Event
 from .process import LoopTask
+from .retention import pruner
 from .sequencer import sequence, stragglers
 
 logger = logging.getLogger("realtime.follower")
@@ -77,13 +78,15 @@ class Follower:
         self.task = LoopTask("realtime-follower", self._run)
 
     def ensure_running(self) -> None:
-        """Start on the running loop, once per process (and per loop in tests)."""
+        """Start on the running loop, once per process (and per loop in tests), with the
+        process's automatic event log retention (realtime/retention.py)."""
         loop = asyncio.get_running_loop()
         if self.loop is not loop:
             self.loop, self.cursor, self.held, self.gap_timer = loop, 0, {}, None
             self.loaded, self.woken = asyncio.Event(), asyncio.Event()
         hub.ensure()
         self.task.ensure()
+        pruner.ensure_running()
 
     def running_here(self) -> bool:
         return self.task.running_here()

@@ -97,3 +97,41 @@ def test_deploy_check_warns_about_the_in_memory_layer(settings: Any) -> None:
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"]}}}
     assert check_deployment() == []
+
+
+def test_no_prune_interval_is_w002(realtime_settings: Any) -> None:
+    realtime_settings(PRUNE_INTERVAL=None)
+    problems = check_settings()
+    assert ids(problems) == ["realtime.W002"]
+    assert "grows without bound" in problems[0].msg
+    assert "'external'" in problems[0].msg and "prune_events" in problems[0].msg
+
+
+@pytest.mark.parametrize("value", ["external", 3600, 0.5])
+def test_a_prune_interval_or_external_passes(realtime_settings: Any, value: Any) -> None:
+    realtime_settings(PRUNE_INTERVAL=value)
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize("value", [0, -60, "3600", "extern", True, float("nan"),
+                                   float("inf"), [3600]])
+def test_a_bad_prune_interval_is_e002(realtime_settings: Any, value: Any) -> None:
+    realtime_settings(PRUNE_INTERVAL=value)
+    problems = check_settings()
+    assert ids(problems) == ["realtime.E002"]
+    assert "PRUNE_INTERVAL" in problems[0].msg and repr(value) in problems[0].msg
+
+
+def test_manage_py_check_fails_on_a_bad_prune_interval(realtime_settings: Any) -> None:
+    realtime_settings(PRUNE_INTERVAL="hourly")
+    with pytest.raises(SystemCheckError, match="realtime.E002"):
+        call_command("check", stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_prune_interval_env_var() -> None:
+    from omni_sales.settings import prune_interval
+
+    assert prune_interval("900") == 900.0
+    assert prune_interval(" External ") == "external"
+    assert prune_interval("off") is None and prune_interval("none") is None
+    assert prune_interval("hourly") == "hourly"  # left for the check to name
