@@ -33,7 +33,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
 from realtime import presence
-from realtime.events import NAMESPACES, Access, namespaces_for
+from realtime.events import NAMESPACES, Access, namespace_of, namespaces_for
 from realtime.models import Event
 from realtime.roles import Identity, identify
 
@@ -219,6 +219,49 @@ def connection_indicator(context: template.Context) -> dict[str, Any]:
     return _base(context)
 
 
+def _bound_namespace(types: str) -> tuple[str, list[str]]:
+    """The namespace of a space-separated list of event types; all must share it."""
+    names = types.split()
+    namespaces = {namespace_of(name).name for name in names}
+    if len(namespaces) != 1:
+        raise template.TemplateSyntaxError(
+            f"live widgets take event types of one namespace, got {types!r}")
+    return namespaces.pop(), names
+
+
+@register.inclusion_tag("realtime/widgets/live_field.html", takes_context=True)
+def live_field(context: template.Context, types: str, key: Any, value: Any, *,
+               field: str, key_field: str = "id") -> dict[str, Any]:
+    """One value of one row, live: ``{% live_field "ticket:updated" ticket.pk
+    ticket.status field="status" %}``.
+
+    Shows ``value`` now, then ``data[field]`` of each event of ``types`` whose
+    ``data[key_field]`` is ``key``. Renders nothing for a viewer whose role does not
+    see the namespace, or (owner-scoped) another owner's row: the socket would not
+    get its events anyway.
+    """
+    namespace, names = _bound_namespace(types)
+    owner = context.get("realtime_owner")
+    visible = (access_to(context, namespace) is not Access.NONE
+               and (owner is None or may_see(context, namespace, owner)))
+    return _base(context, visible=visible, namespace=namespace, types=" ".join(names),
+                 key=key, key_field=key_field, field=field, value=value)
+
+
+@register.inclusion_tag("realtime/widgets/live_list.html", takes_context=True)
+def live_list(context: template.Context, types: str, *, field: str, max_items: int = 10,
+              items: Any = ()) -> dict[str, Any]:
+    """The newest events of ``types``, ``data[field]`` of each, newest first:
+    ``{% live_list "ticket:created" field="title" items=recent_titles %}``.
+
+    ``items`` is what the page shows before any event arrives (newest first).
+    """
+    namespace, names = _bound_namespace(types)
+    visible = access_to(context, namespace) is not Access.NONE
+    return _base(context, visible=visible, namespace=namespace, types=" ".join(names),
+                 field=field, max_items=max_items, items=list(items)[:max_items])
+
+
 @register.inclusion_tag("realtime/widgets/order_status_badge.html", takes_context=True)
 def order_status_badge(context: template.Context, order: Any) -> dict[str, Any]:
     """An order's status, kept live by ``order:updated``/``order:status_changed``.
@@ -317,11 +360,14 @@ def inventory_alerts(context: template.Context, max_items: int = 8) -> dict[str,
 
 
 @register.inclusion_tag("realtime/widgets/notifications.html", takes_context=True)
-def notifications(context: template.Context) -> dict[str, Any]:
-    """Toasts (inventory alerts, system notifications and alerts) and the maintenance
-    banner. Personal ``system:*`` events reach every signed-in user; the inventory and
-    system namespaces are subscribed to only by roles that see them."""
+def notifications(context: template.Context, *namespaces: str) -> dict[str, Any]:
+    """Toasts (system notifications and alerts, and alerts of the namespaces named, as
+    the demo's ``{% notifications "inventory" %}``) and the maintenance banner.
+
+    Personal ``system:*`` events reach every signed-in user; a namespace is subscribed
+    to only by roles that see it, and one no app registered is left out.
+    """
     identity = identity_of(context)
-    namespaces = [ns for ns in ("inventory", "system")
-                  if NAMESPACES[ns].access(identity.role) is not Access.NONE]
+    namespaces = [ns for ns in (*namespaces, "system")
+                  if ns in NAMESPACES and NAMESPACES[ns].access(identity.role) is not Access.NONE]
     return _base(context, visible=identity.user_id is not None, namespaces=" ".join(namespaces))

@@ -438,3 +438,41 @@ test("product page: other roles report no activity", () => {
   assert.deepEqual(ws.framesOf("activity"), []);
   assert.deepEqual(subscribes(ws), [{ namespace: "products", since: 41 }]);
 });
+
+// Generic live widgets
+
+test("a live field follows its row's value from its event types only", () => {
+  const ctx = setup();
+  const field = el(ctx.doc, "span", { "data-rt-widget": "live-field", "data-rt-namespace": "orders",
+    "data-rt-types": "order:updated order:status_changed", "data-rt-key": "7",
+    "data-rt-key-field": "id", "data-rt-field": "status" }, "pending");
+  ctx.mount(field);
+  const ws = ctx.connect();
+  assert.deepEqual(subscribes(ws), [{ namespace: "orders", since: 41 }]);
+  ctx.send("order:updated", order(8, { status: "shipped" }));
+  assert.equal(field.textContent, "pending", "another row's event");
+  ctx.send("order:status_changed", order(7, { status: XSS }));
+  assert.equal(field.textContent, XSS, "text, never markup");
+  assert.equal(field.children.length, 0);
+  ctx.send("order:created", order(7, { status: "cancelled" }));
+  assert.equal(field.textContent, XSS, "a type it is not bound to");
+});
+
+test("a live list keeps the newest events first, at most its max", () => {
+  const ctx = setup();
+  const list = el(ctx.doc, "ul", { "data-rt-widget": "live-list", "data-rt-namespace": "products",
+    "data-rt-types": "product:created", "data-rt-field": "name", "data-rt-max": "2" });
+  ctx.mount(list);
+  ctx.connect();
+  for (const name of ["Lamp", "Desk", "Chair"]) {
+    ctx.send("product:created", { id: 1, name }, "products");
+  }
+  assert.deepEqual(texts(list.children), ["Chair", "Desk"]);
+});
+
+test("a live widget of a namespace the role may not see subscribes to nothing", () => {
+  const ctx = setup({ role: "guest", namespaces: ["products"] });
+  ctx.mount(el(ctx.doc, "span", { "data-rt-widget": "live-field", "data-rt-namespace": "orders",
+    "data-rt-types": "order:updated", "data-rt-key": "1", "data-rt-field": "status" }));
+  assert.deepEqual(subscribes(ctx.connect()), []);
+});

@@ -204,8 +204,13 @@ def test_inventory_alerts_for_roles_that_see_inventory(staff_user: Any, alice: A
 ])
 def test_notifications_subscribe_what_the_role_sees(request: pytest.FixtureRequest, viewer: str,
                                                     namespaces: str) -> None:
-    html = render("{% notifications %}", request.getfixturevalue(viewer))
+    html = render('{% notifications "inventory" %}', request.getfixturevalue(viewer))
     assert f'data-namespaces="{namespaces}"' in html
+
+
+def test_notifications_leave_out_namespaces_no_app_registered(admin_user: Any) -> None:
+    html = render('{% notifications "tickets" %}', admin_user)
+    assert 'data-namespaces="system"' in html
 
 
 def test_notifications_not_for_anonymous_visitors() -> None:
@@ -298,3 +303,44 @@ def test_python_and_js_render_the_same_text() -> None:
     assert js["activity"] == [tags.describe_activity(t, d, products) for t, d in ACTIVITY_CASES]
     assert js["labels"] == [tags.status_label(s) for s in STATUSES]
     assert js["classes"] == [tags.status_class(s) for s in STATUSES]
+
+
+# The generic live tags a host binds to its own event types
+
+
+def test_live_field_binds_a_row_value_to_event_types(staff_user: Any) -> None:
+    html = render('{% live_field "order:updated order:status_changed" 7 "pending" '
+                  'field="status" %}', staff_user)
+    assert 'data-rt-widget="live-field"' in html
+    assert 'data-rt-namespace="orders"' in html
+    assert 'data-rt-types="order:updated order:status_changed"' in html
+    assert 'data-rt-key="7" data-rt-key-field="id" data-rt-field="status"' in html
+    assert ">pending</span>" in html
+
+
+def test_live_field_escapes_its_value_and_hides_from_roles_without_access(
+        staff_user: Any) -> None:
+    html = render('{% live_field "order:updated" 7 value field="status" %}', staff_user,
+                  value=XSS)
+    assert XSS not in html and "&lt;img" in html
+    assert render('{% live_field "order:updated" 7 "x" field="status" %}') == "\n"  # guest
+
+
+def test_live_field_of_another_owners_row_renders_nothing(alice: Any, bob: Any) -> None:
+    source = '{% live_field "order:updated" 7 "x" field="status" %}'
+    assert "live-field" in render(source, alice, realtime_owner=alice.customer.pk)
+    assert "live-field" not in render(source, alice, realtime_owner=bob.customer.pk)
+
+
+def test_live_list_shows_the_initial_items_newest_first(staff_user: Any) -> None:
+    html = render('{% live_list "product:created" field="name" max_items=2 items=names %}',
+                  staff_user, names=["Lamp", "Desk", XSS])
+    assert 'data-rt-widget="live-list"' in html and 'data-rt-max="2"' in html
+    assert html.count("<li") == 2 and XSS not in html
+
+
+def test_live_tags_refuse_types_of_several_namespaces(staff_user: Any) -> None:
+    from django.template import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="one namespace"):
+        render('{% live_list "order:created product:created" field="id" %}', staff_user)

@@ -7,6 +7,7 @@ import { mountOrderStatus } from "./badge.js";
 import { mountConnection } from "./connection.js";
 import { mountCustomerCount } from "./customers.js";
 import { mountInventoryAlerts } from "./inventory.js";
+import { mountLiveField, mountLiveList } from "./live.js";
 import { mountNotifications } from "./notifications.js";
 import { mountProduct } from "./storefront.js";
 import { mountSalesTicker } from "./ticker.js";
@@ -19,4 +20,6 @@ export const WIDGETS = Object.freeze({
   "inventory-alerts": mountInventoryAlerts,
   "notifications": mountNotifications,
   "product": mountProduct,
+  "live-field": mountLiveField,
+  "live-list": mountLiveList,
 });
