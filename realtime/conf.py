@@ -125,7 +125,10 @@ def get_config() -> dict[str, Any]:
         raise ImproperlyConfiguredRealtime(f"Unknown REALTIME keys: {', '.join(unknown)}")
     config = {**DEFAULTS, **user}
     if not config["ALLOWED_ORIGINS"]:
-        config["ALLOWED_ORIGINS"] = list(settings.ALLOWED_HOSTS)
+        # Django's own reading of an empty ALLOWED_HOSTS: the local names, under DEBUG.
+        hosts = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"]
+                                           if settings.DEBUG else [])
+        config["ALLOWED_ORIGINS"] = list(hosts)
     if config["EVENT_LOG_BRIDGE"] is None:
         backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
         config["EVENT_LOG_BRIDGE"] = "redis" not in backend.lower()
@@ -141,5 +144,5 @@ def setting(key: str) -> Any:
 
 @receiver(setting_changed)
 def _reload(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"REALTIME", "ALLOWED_HOSTS", "CHANNEL_LAYERS"}:
+    if setting in {"REALTIME", "ALLOWED_HOSTS", "CHANNEL_LAYERS", "DEBUG"}:
         get_config.cache_clear()

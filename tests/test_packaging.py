@@ -262,15 +262,13 @@ def test_the_server_serves_sockets_in_the_host(server: tuple) -> None:
     assert frame["type"] == "connected", frame
     # A page's socket under runserver's DEBUG defaults: startproject leaves ALLOWED_HOSTS
     # empty, which Django reads as localhost, 127.0.0.1 and [::1] while DEBUG is on.
-    try:
-        with connect(f"ws://127.0.0.1:{port}/api/ws", origin=f"http://localhost:{port}") as ws:
-            frame = json.loads(ws.recv(timeout=10))
-    except InvalidStatus as exc:
-        if exc.response.status_code != 403:
-            raise
-        pytest.xfail("realtime's origin check reads an empty ALLOWED_HOSTS as no origin at "
-                     "all, where Django's DEBUG fallback allows localhost")
+    with connect(f"ws://127.0.0.1:{port}/api/ws", origin=f"http://localhost:{port}") as ws:
+        frame = json.loads(ws.recv(timeout=10))
     assert frame["type"] == "connected", frame
+    # Not a local name: refused with 403 as ever.
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"ws://127.0.0.1:{port}/api/ws", origin="http://evil.example")
+    assert refused.value.response.status_code == 403
 
 
 @pytest.mark.parametrize("server", [None], indirect=True)

@@ -55,6 +55,14 @@ def test_allowed_origins_default_to_allowed_hosts_and_follow_them() -> None:
         assert setting("ALLOWED_ORIGINS") == ["other.example.com"]
 
 
+def test_an_empty_allowed_hosts_means_the_local_names_under_debug_only() -> None:
+    """As Django reads it: ``startproject``'s ALLOWED_HOSTS = [] with DEBUG on."""
+    with override_settings(ALLOWED_HOSTS=[], DEBUG=True):
+        assert setting("ALLOWED_ORIGINS") == ["localhost", "127.0.0.1", "[::1]"]
+    with override_settings(ALLOWED_HOSTS=[], DEBUG=False):
+        assert setting("ALLOWED_ORIGINS") == []
+
+
 def test_explicit_allowed_origins_win_over_allowed_hosts(realtime_settings: Any) -> None:
     realtime_settings(ALLOWED_ORIGINS=["https://app.example.com"])
     assert setting("ALLOWED_ORIGINS") == ["https://app.example.com"]
