@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,3 +118,19 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer.start(tmp_path_factory.mktemp("redis"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def realtime_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of the realtime app, built once from the checkout."""
+    from tests.support.wheel import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def realtime_venv(tmp_path_factory: pytest.TempPathFactory, realtime_wheel: Path) -> Path:
+    """A fresh venv with the wheel and its dependencies installed, once per run."""
+    from tests.support.wheel import make_venv
+
+    return make_venv(tmp_path_factory.mktemp("venv"), realtime_wheel)

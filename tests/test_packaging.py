@@ -9,10 +9,7 @@ and a pip install), hence e2e.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -23,15 +20,9 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from tests.support.servers import free_port, wait_for
+from tests.support.wheel import ROOT, clean_env, run
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[1]
-# Not part of a checkout's sources: the wheel is built from a copy without them, so a
-# build never writes build/ or an egg-info into the working tree.
-NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "node_modules", "var", "__pycache__",
-                                     "*.pyc", "build", "dist", "*.egg-info", "staticfiles",
-                                     "db.sqlite3", ".ruff_cache", ".hypothesis")
 
 # README.md's Install section, appended to the settings startproject writes.
 HOST_SETTINGS = """
@@ -91,48 +82,19 @@ print(json.dumps({
 """
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without what ties it to the checkout: pytest-django's
-    DJANGO_SETTINGS_MODULE (omni_sales.settings), PYTHONPATH, the active venv."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}}
-    return {**env, **extra}
-
-
-def run(*args: str | Path, cwd: Path, timeout: float = 180) -> str:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=clean_env(), text=True,
-                            capture_output=True, timeout=timeout, check=False)
-    assert result.returncode == 0, (f"{' '.join(map(str, args))} failed:\n"
-                                    f"{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("packaging")
 
 
 @pytest.fixture(scope="module")
-def wheel(workdir: Path) -> Path:
-    source = workdir / "source"
-    shutil.copytree(ROOT, source, ignore=NOT_SOURCES)
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
-        "-q", "-w", workdir / "dist", ".", cwd=source)
-    [built] = (workdir / "dist").glob("omni_realtime-*.whl")
-    return built
+def wheel(realtime_wheel: Path) -> Path:
+    return realtime_wheel
 
 
 @pytest.fixture(scope="module")
-def venv(workdir: Path, wheel: Path) -> Path:
-    """A venv of its own (no system site-packages): the wheel, and its dependencies at
-    the demo's pins from the package index, which also proves the wheel's ranges admit
-    the pins (about 11 s with pip's cache warm)."""
-    path = workdir / "venv"
-    run(sys.executable, "-m", "venv", path, cwd=workdir)
-    python = path / "bin" / "python"
-    run(python, "-m", "pip", "install", "--disable-pip-version-check", "-q", wheel,
-        "-r", ROOT / "requirements.txt", cwd=workdir, timeout=300)
-    return path
+def venv(realtime_venv: Path) -> Path:
+    return realtime_venv
 
 
 @pytest.fixture(scope="module")
