@@ -5,10 +5,12 @@ from __future__ import annotations
 from math import inf
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
+from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, ImproperlyConfiguredRealtime, get_config
+from .conf import DEFAULTS, ImproperlyConfiguredRealtime, get_config, layer_backend
 
 # Numeric settings and the type each must be (ints are accepted where floats are).
 POSITIVE: dict[str, type | tuple[type, ...]] = {
@@ -77,9 +79,138 @@ def _check_prune_interval(value: Any) -> list:
 @register(Tags.compatibility, deploy=True)
 def check_deployment(app_configs: Any = None, **kwargs: Any) -> list:
     """``check --deploy``: the embedded default's in-process layer is one process only."""
-    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
-    if backend.endswith("InMemoryChannelLayer"):
+    if layer_backend().endswith("InMemoryChannelLayer"):
         return [Warning("The in-memory channel layer serves one Daphne process only.",
                         hint="Set REDIS_URL to run several Daphne processes.",
                         id="realtime.W001")]
     return []
+
+
+LAYER_HINT = ('CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}} '
+              "for one process, or channels_redis' layer for several.")
+
+
+@register(Tags.compatibility)
+def check_channel_layers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """realtime.E004: every event goes through the default channel layer, which Channels
+    looks up only when the first event is sent; without it the failure is a publish error
+    at run time, not a message at start-up."""
+    layers = getattr(settings, "CHANNEL_LAYERS", None)
+    if layers is None:
+        return [Error("CHANNEL_LAYERS is not set: realtime sends every event through the "
+                      "default channel layer.", hint=LAYER_HINT, id="realtime.E004")]
+    if not isinstance(layers, dict) or not isinstance(layers.get("default"), dict):
+        return [Error(f"CHANNEL_LAYERS has no 'default' layer (got {layers!r}): realtime "
+                      "sends every event through it.", hint=LAYER_HINT, id="realtime.E004")]
+    return []
+
+
+# Apps realtime cannot work without, and what breaks (at request time) without each.
+REQUIRED_APPS: dict[str, str] = {
+    "channels": "realtime's consumers, routing and channel layer are Channels'",
+    "rest_framework": "realtime's HTTP endpoints (/api/ws, /api/ws/token, /api/ws/stats, "
+                      "/metrics) are Django REST framework views, and a browser's request "
+                      "to them is a 500 without the app's templates",
+    "django.contrib.sessions": "a socket's user comes from the session cookie at the "
+                               "handshake",
+    "django.contrib.auth": "roles and socket tokens are those of Django's users",
+}
+
+
+def missing_app_problems(installed: list[str]) -> list[CheckMessage]:
+    """realtime.E005 for each required app not in ``installed`` (app names, in order).
+
+    Separate from the registered check so tests can pass a list instead of reloading the
+    app registry with another INSTALLED_APPS.
+    """
+    return [Error(f"{name!r} is not in INSTALLED_APPS: {why}.",
+                  hint=f'Add "{name}" to INSTALLED_APPS.', id="realtime.E005")
+            for name, why in REQUIRED_APPS.items() if name not in installed]
+
+
+RUNSERVER_HINT = ('Put "daphne" first in INSTALLED_APPS, or serve with '
+                  "python -m realtime.server.")
+
+
+def runserver_problems(installed: list[str]) -> list[CheckMessage]:
+    """realtime.W003: ``runserver`` serves WebSockets only when it is Daphne's.
+
+    Without ``daphne`` it is Django's WSGI server, which answers the handshake's GET like
+    any request and opens no socket; after ``django.contrib.staticfiles``, whose own
+    ``runserver`` overrides it (the first app with a command wins), the same.
+    """
+    if "daphne" not in installed:
+        return [Warning('"daphne" is not in INSTALLED_APPS: runserver is Django\'s WSGI '
+                        "server and serves no WebSockets.", hint=RUNSERVER_HINT,
+                        id="realtime.W003")]
+    staticfiles = "django.contrib.staticfiles"
+    if staticfiles in installed and installed.index(staticfiles) < installed.index("daphne"):
+        return [Warning(f'"daphne" comes after "{staticfiles}" in INSTALLED_APPS: '
+                        "staticfiles' runserver wins, and serves no WebSockets.",
+                        hint=RUNSERVER_HINT, id="realtime.W003")]
+    return []
+
+
+@register(Tags.compatibility)
+def check_installed_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """realtime.E005 and W003 from the app registry's apps, in INSTALLED_APPS order."""
+    installed = [config.name for config in apps.get_app_configs()]
+    return missing_app_problems(installed) + runserver_problems(installed)
+
+
+ASGI_HINT = ("Point ASGI_APPLICATION at a channels.routing.ProtocolTypeRouter whose "
+             '"websocket" route is realtime.auth.websocket_stack(URLRouter('
+             "realtime.routing.websocket_urlpatterns)), beside get_asgi_application() "
+             'for "http".')
+# Attributes under which ASGI middleware commonly keeps the application it wraps.
+WRAPPED = ("application", "app", "inner")
+
+
+def websocket_route(application: Any) -> Any:
+    """The "websocket" route of the ProtocolTypeRouter in ``application`` or in the
+    middleware wrapped around it, None if there is none."""
+    for _ in range(5):
+        mapping = getattr(application, "application_mapping", None)
+        if isinstance(mapping, dict):
+            return mapping.get("websocket")
+        application = next((getattr(application, name) for name in WRAPPED
+                            if getattr(application, name, None) is not None), None)
+    return None
+
+
+@register(Tags.compatibility)
+def check_asgi_application(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """realtime.E006: without a "websocket" route in ASGI_APPLICATION, runserver and daphne
+    serve the HTTP endpoints but every handshake fails.
+
+    Importing the application runs its module (get_asgi_application(), django.setup());
+    whatever that raises is reported as the error's text, never as a traceback.
+    """
+    path = getattr(settings, "ASGI_APPLICATION", None)
+    if not path:
+        return [Error("ASGI_APPLICATION is not set: no ASGI server knows the application "
+                      "that routes realtime's WebSockets.", hint=ASGI_HINT, id="realtime.E006")]
+    try:
+        application = import_string(path)
+    except Exception as exc:  # noqa: BLE001 - any failure of the import is the message
+        return [Error(f"ASGI_APPLICATION {path!r} cannot be imported: "
+                      f"{type(exc).__name__}: {exc}", hint=ASGI_HINT, id="realtime.E006")]
+    if websocket_route(application) is None:
+        return [Error(f"ASGI_APPLICATION {path!r} has no \"websocket\" route (a "
+                      "ProtocolTypeRouter with a \"websocket\" key): no socket reaches "
+                      "realtime's consumers.", hint=ASGI_HINT, id="realtime.E006")]
+    return []
+
+
+@register(Tags.compatibility, deploy=True)
+def check_server_guarantees(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``check --deploy``: which server runs the app is not knowable from a check, and two
+    guarantees exist only under ``python -m realtime.server``; say so once, as an Info."""
+    return [Info(
+        "The frame-size guard (1009 from a frame's header, before an oversized frame is "
+        "buffered) and the slow-reader bound (MAX_OUTBOUND_BUFFER) exist only under "
+        "python -m realtime.server.",
+        hint="Serve WebSockets with python -m realtime.server; under stock daphne or "
+             "uvicorn an oversized message is refused with 4009 after it was received, and "
+             "a client that stops reading is not dropped.",
+        id="realtime.I001")]

@@ -130,12 +130,23 @@ def get_config() -> dict[str, Any]:
                                            if settings.DEBUG else [])
         config["ALLOWED_ORIGINS"] = list(hosts)
     if config["EVENT_LOG_BRIDGE"] is None:
-        backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
-        config["EVENT_LOG_BRIDGE"] = "redis" not in backend.lower()
+        config["EVENT_LOG_BRIDGE"] = "redis" not in layer_backend().lower()
     for key in _DOTTED:
         if isinstance(config[key], str):
             config[key] = import_string(config[key])
     return config
+
+
+def layer_backend() -> str:
+    """The default channel layer's BACKEND, "" without one.
+
+    A host without ``CHANNEL_LAYERS`` (a fresh ``startproject``) must still get through
+    ``manage.py check``, which reports the missing setting as realtime.E004.
+    """
+    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
+    default = layers.get("default") if isinstance(layers, dict) else None
+    backend = default.get("BACKEND", "") if isinstance(default, dict) else ""
+    return backend if isinstance(backend, str) else ""
 
 
 def setting(key: str) -> Any:

@@ -1,6 +1,7 @@
 """``python -m realtime.server``: Daphne with the realtime layer's protocol limits.
 
-Accepts every ``daphne`` argument. On top of plain Daphne it:
+Accepts every ``daphne`` argument, and django-admin's ``--settings``; without it
+``DJANGO_SETTINGS_MODULE`` must be set. On top of plain Daphne it:
 - sets the WebSocket message and frame limits from ``REALTIME["MAX_PAYLOAD"]``
   (autobahn refuses a larger frame from its header with 1009, before buffering it);
 - drops a slow reader whose unsent data passes ``MAX_OUTBOUND_BUFFER``, so one
@@ -21,7 +22,7 @@ import inspect
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from daphne import server as daphne_server
 from daphne.cli import CommandLineInterface
@@ -168,14 +169,54 @@ class RealtimeCommandLine(CommandLineInterface):
 DAPHNE_PING_INTERVAL = 86_400
 
 
+NO_SETTINGS = ("realtime.server: no settings: set DJANGO_SETTINGS_MODULE or pass --settings, "
+               "e.g. python -m realtime.server --settings mysite.settings "
+               "mysite.asgi:application")
+
+
+def take_settings(args: list[str]) -> tuple[str | None, list[str]]:
+    """``--settings MODULE`` (or ``--settings=MODULE``) and the arguments without it.
+
+    django-admin's option, taken out here because Daphne's command line rejects it.
+    A ``--settings`` without a module exits with status 2, like a missing one.
+    """
+    module, rest = None, []
+    remaining = iter(args)
+    for arg in remaining:
+        if arg == "--settings":
+            module = next(remaining, None)
+            if not module or module.startswith("-"):
+                exit_usage("realtime.server: --settings needs a settings module, "
+                           "e.g. --settings mysite.settings")
+        elif arg.startswith("--settings="):
+            module = arg.partition("=")[2] or None
+            if module is None:
+                exit_usage("realtime.server: --settings needs a settings module, "
+                           "e.g. --settings=mysite.settings")
+        else:
+            rest.append(arg)
+    return module, rest
+
+
+def exit_usage(message: str) -> NoReturn:
+    """One line on stderr and status 2, as argparse does for a usage error: no traceback."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Run Daphne with the realtime protocol; the settings come from ``--settings`` or
+    ``DJANGO_SETTINGS_MODULE`` (no default: a host's server must not load the demo's)."""
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omni_sales.settings")
+    module, args = take_settings(list(sys.argv[1:] if argv is None else argv))
+    if module:
+        os.environ["DJANGO_SETTINGS_MODULE"] = module
+    elif not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        exit_usage(NO_SETTINGS)
     django.setup()
     from .conf import setting
 
-    args = list(sys.argv[1:] if argv is None else argv)
     RealtimeWebSocketProtocol.max_outbound = setting("MAX_OUTBOUND_BUFFER")
     limit = str(setting("MAX_PAYLOAD"))
     defaults = {

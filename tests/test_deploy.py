@@ -25,3 +25,5 @@ def test_nginx_config_passes_nginx_t(tmp_path):
 def test_systemd_unit_starts_the_realtime_server():
     unit = (DEPLOY / "omni-daphne@.service").read_text()
     assert "-m realtime.server" in unit and "--proxy-headers" in unit
+    # realtime.server exits with status 2 without settings (no default module).
+    assert "--settings omni_sales.settings" in unit

@@ -1,5 +1,6 @@
 """The docs' tables are checked against the code they describe."""
 
+import re
 from pathlib import Path
 
 from realtime.events import catalogue, roles
@@ -32,3 +33,12 @@ def test_operations_doc_lists_every_realtime_setting_with_its_env_var():
     env_of = {key: name for name, (key, _) in settings.REALTIME_ENV.items()}
     for key in DEFAULTS:
         assert rows[key] == env_of.get(key, "—"), key
+
+
+def test_operations_doc_lists_every_system_check_id():
+    source = (Path(__file__).resolve().parents[1] / "realtime" / "checks.py").read_text()
+    text = (DOCS / "operations.md").read_text()
+    table = text.split("<!-- checks:start -->")[1].split("<!-- checks:end -->")[0]
+    documented = {line.split("|")[1].strip().strip("`")
+                  for line in table.strip().splitlines()[2:]}
+    assert documented == set(re.findall(r'id="(realtime\.[EWI]\d{3})"', source))

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.test import override_settings
 
-from realtime.checks import check_deployment, check_settings
+from realtime import checks
+from realtime.checks import (
+    REQUIRED_APPS,
+    check_asgi_application,
+    check_channel_layers,
+    check_deployment,
+    check_installed_apps,
+    check_server_guarantees,
+    check_settings,
+    missing_app_problems,
+    runserver_problems,
+)
+from realtime.conf import get_config
 
 POSITIVE_INTEGERS = ("MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_IP", "RATE_LIMIT", "MAX_PAYLOAD",
                      "PING_INTERVAL", "PONG_TIMEOUT", "TOKEN_TTL")
@@ -135,3 +151,133 @@ def test_the_prune_interval_env_var() -> None:
     assert prune_interval(" External ") == "external"
     assert prune_interval("off") is None and prune_interval("none") is None
     assert prune_interval("hourly") == "hourly"  # left for the check to name
+
+
+@pytest.fixture
+def no_channel_layers(settings: Any) -> Iterator[None]:
+    """A host without CHANNEL_LAYERS; deleting a setting sends no setting_changed, so
+    the cached config is dropped by hand, before and after."""
+    del settings.CHANNEL_LAYERS
+    get_config.cache_clear()
+    yield
+    get_config.cache_clear()
+
+
+@pytest.mark.usefixtures("no_channel_layers")
+def test_no_channel_layers_is_e004_and_no_check_crashes() -> None:
+    problems = check_channel_layers()
+    assert ids(problems) == ["realtime.E004"]
+    assert "CHANNEL_LAYERS is not set" in problems[0].msg
+    assert "InMemoryChannelLayer" in problems[0].hint
+    assert check_settings() == [] and check_deployment() == []
+
+
+def test_channel_layers_without_a_default_is_e004(settings: Any) -> None:
+    settings.CHANNEL_LAYERS = {"other": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    problems = check_channel_layers()
+    assert ids(problems) == ["realtime.E004"] and "'default'" in problems[0].msg
+
+
+@pytest.mark.usefixtures("no_channel_layers")
+def test_manage_py_check_reports_e004_not_an_attribute_error() -> None:
+    with pytest.raises(SystemCheckError, match="realtime.E004"):
+        call_command("check", stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_project_has_its_layer_apps_and_route() -> None:
+    assert check_channel_layers() == []
+    assert check_installed_apps() == []
+    assert check_asgi_application() == []
+
+
+@pytest.mark.parametrize("app", list(REQUIRED_APPS))
+def test_each_missing_required_app_is_e005_naming_it(app: str) -> None:
+    installed = [config.name for config in django_apps.get_app_configs()]
+    problems = missing_app_problems([name for name in installed if name != app])
+    assert ids(problems) == ["realtime.E005"]
+    assert repr(app) in problems[0].msg and app in problems[0].hint
+
+
+def test_the_registered_check_reads_installed_apps() -> None:
+    """The real registry with rest_framework and daphne left out of INSTALLED_APPS."""
+    dropped = {"rest_framework", "daphne"}
+    with override_settings(INSTALLED_APPS=[name for name in django_settings.INSTALLED_APPS
+                                           if name not in dropped]):
+        problems = check_installed_apps()
+    assert ids(problems) == ["realtime.E005", "realtime.W003"]
+    assert "'rest_framework'" in problems[0].msg and "500" in problems[0].msg
+
+
+def test_no_daphne_is_w002_with_the_hint() -> None:
+    problems = runserver_problems(["django.contrib.staticfiles", "channels", "realtime"])
+    assert ids(problems) == ["realtime.W003"]
+    assert "serves no WebSockets" in problems[0].msg
+    assert 'Put "daphne" first' in problems[0].hint
+    assert "python -m realtime.server" in problems[0].hint
+
+
+def test_daphne_after_staticfiles_is_w002() -> None:
+    """The first app with a runserver command wins: staticfiles' is Django's WSGI one."""
+    problems = runserver_problems(["django.contrib.staticfiles", "daphne", "realtime"])
+    assert ids(problems) == ["realtime.W003"] and "after" in problems[0].msg
+    assert runserver_problems(["daphne", "django.contrib.staticfiles", "realtime"]) == []
+
+
+def test_no_asgi_application_is_e006(settings: Any) -> None:
+    del settings.ASGI_APPLICATION
+    problems = check_asgi_application()
+    assert ids(problems) == ["realtime.E006"]
+    assert "ASGI_APPLICATION is not set" in problems[0].msg
+    assert "realtime.routing.websocket_urlpatterns" in problems[0].hint
+    assert "realtime.auth.websocket_stack" in problems[0].hint
+
+
+def test_an_asgi_application_that_cannot_be_imported_is_e006(settings: Any) -> None:
+    settings.ASGI_APPLICATION = "tests.realtime.no_such_module.application"
+    problems = check_asgi_application()
+    assert ids(problems) == ["realtime.E006"]
+    assert "cannot be imported" in problems[0].msg
+    assert "No module named 'tests.realtime.no_such_module'" in problems[0].msg
+
+
+def test_an_asgi_module_that_raises_is_e006_with_the_text_not_a_traceback(
+        settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing the application runs its module; whatever it raises is the message."""
+    def broken(path: str) -> Any:
+        raise RuntimeError("the database is not there yet")
+
+    monkeypatch.setattr(checks, "import_string", broken)
+    problems = check_asgi_application()
+    assert ids(problems) == ["realtime.E006"]
+    assert problems[0].msg.endswith("RuntimeError: the database is not there yet")
+    assert "Traceback" not in problems[0].msg
+
+
+@pytest.mark.parametrize("application", ["plain_django", "http_only"])
+def test_an_asgi_application_without_a_websocket_route_is_e006(settings: Any,
+                                                                application: str) -> None:
+    settings.ASGI_APPLICATION = f"tests.realtime.asgi_apps.{application}"
+    problems = check_asgi_application()
+    assert ids(problems) == ["realtime.E006"]
+    assert 'no "websocket" route' in problems[0].msg
+
+
+def test_a_router_inside_middleware_is_found(settings: Any) -> None:
+    settings.ASGI_APPLICATION = "tests.realtime.asgi_apps.wrapped"
+    assert check_asgi_application() == []
+
+
+def test_manage_py_check_reports_e006_for_a_bad_asgi_application(settings: Any) -> None:
+    settings.ASGI_APPLICATION = "tests.realtime.asgi_apps.http_only"
+    with pytest.raises(SystemCheckError, match="realtime.E006"):
+        call_command("check", stdout=StringIO(), stderr=StringIO())
+
+
+def test_deploy_check_says_which_guarantees_need_realtime_server() -> None:
+    problems = check_server_guarantees()
+    assert ids(problems) == ["realtime.I001"]
+    assert "frame-size guard" in problems[0].msg and "slow-reader" in problems[0].msg
+    assert "python -m realtime.server" in problems[0].hint and "4009" in problems[0].hint
+    err = StringIO()  # where ``check`` writes the issues that do not fail it
+    call_command("check", deploy=True, stdout=StringIO(), stderr=err)
+    assert "realtime.I001" in err.getvalue()

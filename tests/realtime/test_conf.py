@@ -97,3 +97,15 @@ def test_bad_dotted_path_raises_naming_it(realtime_settings: Any) -> None:
     realtime_settings(ROLE_RESOLVER="realtime.roles.no_such_resolver")
     with pytest.raises(ImportError, match="no_such_resolver"):
         get_config()
+
+
+def test_no_channel_layers_setting_reads_as_no_layer(settings: Any) -> None:
+    """A fresh host without CHANNEL_LAYERS gets the config (realtime.E004 reports the
+    setting), not an AttributeError from every check and every socket."""
+    settings.REALTIME = {}
+    del settings.CHANNEL_LAYERS
+    get_config.cache_clear()  # deleting a setting sends no setting_changed
+    try:
+        assert setting("EVENT_LOG_BRIDGE") is True
+    finally:
+        get_config.cache_clear()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
 
 from realtime import server
+from tests.support.servers import PYTHON, ROOT, free_port, port_open, wait_for
 
 
 @pytest.fixture
@@ -59,3 +63,72 @@ def test_protocol_options_live_on_the_class_not_on_every_socket() -> None:
     assert first.perMessageCompressionAccept is factory.perMessageCompressionAccept
     factory.setProtocolOptions(autoPingTimeout=9)
     assert factory.buildProtocol(("127.0.0.1", 2)).autoPingTimeout == 9
+
+
+def test_settings_option_is_taken_out_of_daphnes_arguments(
+        daphne_args: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """django-admin's ``--settings``, both spellings; Daphne's command line rejects it."""
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    server.main(["--settings", "omni_sales.settings", "-b", "127.0.0.1",
+                 "omni_sales.asgi:application"])
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "omni_sales.settings"
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "elsewhere.settings")
+    server.main(["-b", "127.0.0.1", "--settings=omni_sales.settings",
+                 "omni_sales.asgi:application"])
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "omni_sales.settings"  # the option wins
+    for args in daphne_args:
+        assert not any(arg.startswith("--settings") for arg in args), args
+        assert "omni_sales.settings" not in args
+        assert args[-3:] == ["-b", "127.0.0.1", "omni_sales.asgi:application"]
+
+
+@pytest.mark.parametrize("argv", [["omni_sales.asgi:application"],
+                                  ["omni_sales.asgi:application", "--settings"],
+                                  ["--settings=", "omni_sales.asgi:application"]])
+def test_no_settings_is_status_2_and_one_line(
+        daphne_args: list[list[str]], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    with pytest.raises(SystemExit) as exit_info:
+        server.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--settings" in err
+    assert daphne_args == []
+
+
+def server_env(tmp_path: Path) -> dict[str, str]:
+    """This environment without DJANGO_SETTINGS_MODULE (pytest-django sets it), with a
+    database and var dir of the test's own."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    return {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "OMNI_VAR_DIR": str(tmp_path / "var"), "SECRET_KEY": "server-test",
+            "PYTHONUNBUFFERED": "1"}
+
+
+def test_the_command_without_settings_exits_2_with_the_message(tmp_path: Path) -> None:
+    """Not the demo's settings by default: in a host that was ModuleNotFoundError."""
+    result = subprocess.run(
+        [PYTHON, "-m", "realtime.server", "-b", "127.0.0.1", "-p", str(free_port()),
+         "omni_sales.asgi:application"],
+        cwd=ROOT, env=server_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == server.NO_SETTINGS + "\n"
+
+
+@pytest.mark.e2e
+def test_the_command_with_the_settings_option_serves(tmp_path: Path) -> None:
+    port = free_port()
+    with (tmp_path / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "realtime.server", "--settings", "omni_sales.settings",
+             "-b", "127.0.0.1", "-p", str(port), "omni_sales.asgi:application"],
+            cwd=ROOT, env=server_env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        # True once it has exited too, so an early exit fails at once with the log.
+        wait_for(lambda: process.poll() is not None or port_open(port), timeout=30,
+                 what=f"realtime.server on {port}")
+        assert process.poll() is None, (tmp_path / "server.log").read_text()
+    finally:
+        process.terminate()
+        process.wait(15)
