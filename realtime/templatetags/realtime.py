@@ -1,13 +1,16 @@
-"""Live widgets for templates: ``{% load realtime %}``.
+"""Generic live widgets for templates: ``{% load realtime %}``.
 
 Each tag renders its widget's current state on the server, so the page reads
 without JavaScript, plus the state its ES module (realtime/static/realtime/widgets/)
 needs to keep it live over the page's one RealtimeSocket. Who sees what is
-decided here from the catalogue (``realtime.events``), the table the consumer
+decided from the registry (``realtime.events``), the table the consumer
 authorizes subscriptions with: a widget the role may not see renders nothing.
 
-Tags take data as protocol payloads (``orders/events.py`` builds them) or, for
-the badge, a model-like object; ``realtime`` still imports no app.
+Here: the connection indicator, notifications, ``live_field`` and ``live_list``
+(any host binds them to its own event types), the page's scripts, and the helpers
+apps build their own widget tags on (``widget_context``, ``access_to``,
+``may_see``, ``json_state``); the demo's order and stock widgets are in
+``orders_live`` and ``inventory_live``.
 
 ``{% realtime_scripts %}`` (once per page, in ``base.html``) writes the page's
 socket configuration and loads ``widgets/boot.js``, which mounts every
@@ -22,7 +25,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -32,7 +34,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
-from realtime import presence
 from realtime.events import NAMESPACES, Access, namespace_of, namespaces_for
 from realtime.models import Event
 from realtime.roles import Identity, identify
@@ -128,12 +129,6 @@ def status_class(status: Any) -> str:
 
 
 @register.filter
-def payment_label(status: Any) -> str:
-    """A payment's status as the ticker shows it: ``completed`` is "Received"."""
-    return "Received" if status == "completed" else status_label(status)
-
-
-@register.filter
 def clock(value: Any) -> str:
     """An ISO 8601 time (or datetime) as ``HH:MM:SS`` in the server's time zone."""
     moment = parse_datetime(value) if isinstance(value, str) else value
@@ -142,24 +137,6 @@ def clock(value: Any) -> str:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return timezone.localtime(moment).strftime("%H:%M:%S")
-
-
-def describe_activity(event_type: str, payload: Mapping[str, Any],
-                      products: Mapping[str, str]) -> str:
-    """One line of the activity feed, e.g. "Alice Martin is viewing Laptop Stand"."""
-    name = payload.get("customerName") or f"Customer #{payload.get('customerId')}"
-    product_id = payload.get("productId")
-    product = products.get(str(product_id)) or f"product #{product_id}"
-    action = event_type.partition(":")[2]
-    if action == "online":
-        return f"{name} came online"
-    if action == "offline":
-        return f"{name} went offline"
-    if action == "viewing_product":
-        return f"{name} is viewing {product}"
-    if action == "added_to_cart":
-        return f"{name} added {payload.get('quantity') or 1} × {product} to the cart"
-    return f"{name} is active"
 
 
 def url_pattern(name: str) -> str:
@@ -173,7 +150,7 @@ def url_pattern(name: str) -> str:
 # Tags
 
 
-def _base(context: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+def widget_context(context: Mapping[str, Any], **values: Any) -> dict[str, Any]:
     """An inclusion tag's context: the request travels along for nested widget tags."""
     return {"request": context.get("request"), "user": context.get("user"), **values}
 
@@ -210,13 +187,13 @@ def realtime_scripts(context: template.Context) -> dict[str, Any]:
         "since": since if isinstance(since, int) else latest_event_id(),
         "timeZone": timezone.get_current_timezone_name(),
     }
-    return _base(context, config=json_state(config))
+    return widget_context(context, config=json_state(config))
 
 
 @register.inclusion_tag("realtime/widgets/connection.html", takes_context=True)
 def connection_indicator(context: template.Context) -> dict[str, Any]:
     """The socket's state (connecting, live, reconnecting, offline) with a retry button."""
-    return _base(context)
+    return widget_context(context)
 
 
 def _bound_namespace(types: str) -> tuple[str, list[str]]:
@@ -244,7 +221,7 @@ def live_field(context: template.Context, types: str, key: Any, value: Any, *,
     owner = context.get("realtime_owner")
     visible = (access_to(context, namespace) is not Access.NONE
                and (owner is None or may_see(context, namespace, owner)))
-    return _base(context, visible=visible, namespace=namespace, types=" ".join(names),
+    return widget_context(context, visible=visible, namespace=namespace, types=" ".join(names),
                  key=key, key_field=key_field, field=field, value=value)
 
 
@@ -258,105 +235,8 @@ def live_list(context: template.Context, types: str, *, field: str, max_items: i
     """
     namespace, names = _bound_namespace(types)
     visible = access_to(context, namespace) is not Access.NONE
-    return _base(context, visible=visible, namespace=namespace, types=" ".join(names),
+    return widget_context(context, visible=visible, namespace=namespace, types=" ".join(names),
                  field=field, max_items=max_items, items=list(items)[:max_items])
-
-
-@register.inclusion_tag("realtime/widgets/order_status_badge.html", takes_context=True)
-def order_status_badge(context: template.Context, order: Any) -> dict[str, Any]:
-    """An order's status, kept live by ``order:updated``/``order:status_changed``.
-
-    ``order`` is an Order-like object (``pk``, ``status``, ``customer_id``) or an
-    orders payload (``id``, ``status``, ``customerId``). Renders nothing unless the
-    viewer sees that order: every order for admin/manager/staff, a customer only
-    their own.
-    """
-    if isinstance(order, Mapping):
-        order_id, status, owner = order.get("id"), order.get("status"), order.get("customerId")
-    else:
-        order_id = getattr(order, "pk", None)
-        status = getattr(order, "status", None)
-        owner = getattr(order, "customer_id", None)
-    visible = order_id is not None and may_see(context, "orders", owner)
-    return _base(context, visible=visible, order_id=order_id, status=status)
-
-
-@register.inclusion_tag("realtime/widgets/live_customer_count.html", takes_context=True)
-def live_customer_count(context: template.Context, show_details: bool = True,
-                        max_items: int = 8) -> dict[str, Any]:
-    """Customers online now and, with ``show_details``, the recent activity feed.
-
-    The count is ``realtime.presence`` (what ``GET /api/ws/presence`` answers), then
-    ``customer:online``/``customer:offline``; the feed is the newest ``customers``
-    events of the log, then live ones. Product names come from ``product_names``
-    ({id: name}) in the context when the view provides it. Only for roles that see
-    the customers namespace.
-    """
-    if access_to(context, "customers") is Access.NONE:
-        return _base(context, visible=False)
-    online_ids = async_to_sync(presence.online_customers)()
-    products = {str(k): v for k, v in (context.get("product_names") or {}).items()}
-    recent = list(Event.objects.filter(namespace="customers").order_by("-id")[:max_items])
-    activity = [{**e.payload, "type": e.type, "id": e.pk, "ts": e.created_at} for e in recent]
-    names = _customer_names(online_ids, recent)
-    online = [{"id": cid, "name": names.get(cid, f"Customer #{cid}")} for cid in online_ids]
-    for item in activity:
-        item["text"] = describe_activity(item["type"], item, products)
-    state = {"online": online, "activity": activity, "products": products,
-             "maxItems": max_items, "showDetails": bool(show_details)}
-    return _base(context, visible=True, count=len(online), online=online,
-                 activity=activity if show_details else [], show_details=show_details,
-                 state=json_state(state))
-
-
-def _customer_names(ids: list[int], recent: list[Event]) -> dict[int, str]:
-    """Names of online customers from their newest events in the log."""
-    names = {e.payload.get("customerId"): e.payload.get("customerName") for e in recent}
-    missing = [cid for cid in ids if not names.get(cid)]
-    if missing:
-        rows = (Event.objects.filter(namespace="customers", payload__customerId__in=missing)
-                .order_by("id").values_list("payload", flat=True))
-        names.update({p.get("customerId"): p.get("customerName") for p in rows})
-    return {cid: name for cid, name in names.items() if name}
-
-
-@register.inclusion_tag("realtime/widgets/live_sales_ticker.html", takes_context=True)
-def live_sales_ticker(context: template.Context, max_items: int = 10,
-                      sales: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Latest orders, today's revenue and, for roles that see payments, payments.
-
-    ``sales`` (default: ``sales`` in the context) is the view's snapshot:
-    ``orders`` and ``payments`` (protocol payloads, newest first), ``revenue`` (a
-    decimal string), ``ordersToday``, ``day`` (ISO date) — see
-    ``orders.pages.sales_snapshot`` for what counts as revenue; the JS applies the
-    same rule to ``order:*`` events. Only for roles that see every order.
-    """
-    if access_to(context, "orders") is not Access.ALL:
-        return _base(context, visible=False)
-    sales = sales if sales is not None else (context.get("sales") or {})
-    show_payments = access_to(context, "payments") is not Access.NONE
-    order_url = url_pattern("order-detail")
-    orders = [{**order, "url": order_url.replace("{id}", str(order["id"])) if order_url else ""}
-              for order in list(sales.get("orders") or [])[:max_items]]
-    payments = list(sales.get("payments") or [])[:max_items] if show_payments else []
-    state = {"orders": orders, "payments": payments, "revenue": sales.get("revenue", "0.00"),
-             "ordersToday": sales.get("ordersToday", 0), "day": sales.get("day"),
-             "excluded": list(sales.get("excluded") or []), "maxItems": max_items,
-             "showPayments": show_payments}
-    return _base(context, visible=True, orders=orders, payments=payments, order_url=order_url,
-                 show_payments=show_payments, revenue=state["revenue"],
-                 orders_today=state["ordersToday"], state=json_state(state))
-
-
-@register.inclusion_tag("realtime/widgets/inventory_alerts.html", takes_context=True)
-def inventory_alerts(context: template.Context, max_items: int = 8) -> dict[str, Any]:
-    """Products at or below their threshold (``stock_alerts`` payloads in the context),
-    kept live by ``inventory:*``. Only for roles that see the inventory namespace."""
-    if access_to(context, "inventory") is Access.NONE:
-        return _base(context, visible=False)
-    items = list(context.get("stock_alerts") or [])[:max_items]
-    state = {"items": items, "maxItems": max_items}
-    return _base(context, visible=True, items=items, state=json_state(state))
 
 
 @register.inclusion_tag("realtime/widgets/notifications.html", takes_context=True)
@@ -370,4 +250,4 @@ def notifications(context: template.Context, *namespaces: str) -> dict[str, Any]
     identity = identity_of(context)
     namespaces = [ns for ns in (*namespaces, "system")
                   if ns in NAMESPACES and NAMESPACES[ns].access(identity.role) is not Access.NONE]
-    return _base(context, visible=identity.user_id is not None, namespaces=" ".join(namespaces))
+    return widget_context(context, visible=identity.user_id is not None, namespaces=" ".join(namespaces))
