@@ -57,3 +57,29 @@ def test_the_apps_templates_use_no_demo_tag() -> None:
     for path in (PACKAGE / "templates").rglob("*.html"):
         text = path.read_text()
         assert not [tag for tag in DEMO_TAGS if tag in text], path
+
+
+def _imports(path: Path) -> set[str]:
+    """The package's modules a module imports when it is loaded (not inside functions)."""
+    names = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            names |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+    return names
+
+
+def test_the_apps_modules_import_each_other_without_a_cycle() -> None:
+    modules = {path.stem: path for path in PACKAGE.glob("*.py")}
+    graph = {name: _imports(path) & set(modules) for name, path in modules.items()}
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, f"import cycle: {' -> '.join((*trail, name))}"
+        if name in done:
+            return
+        for other in sorted(graph[name]):
+            visit(other, (*trail, name))
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, ())
