@@ -7,6 +7,7 @@ the staff roles, and ``inventory:updated`` is coalesced per product.
 from __future__ import annotations
 
 from realtime.events import Access, register
+from realtime.widgets import register_module
 
 from .events import inventory_payload, product_payload
 
@@ -21,3 +22,4 @@ register("inventory", actions=("updated", "low_stock", "out_of_stock", "restocke
          access=dict.fromkeys(STAFF_ROLES, ALL), helper="emit_inventory_event",
          description="Stock levels and threshold crossings",
          payload=inventory_payload, debounce={"updated": "productId"})
+register_module("inventory/widgets/index.js")

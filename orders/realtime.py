@@ -12,6 +12,7 @@ from typing import Any
 
 from realtime.events import Access, register
 from realtime.roles import Profile
+from realtime.widgets import register_module
 
 from .events import order_owner, order_payload, payment_owner, payment_payload
 from .models import Customer
@@ -59,3 +60,4 @@ register("payments", prefix="payment", actions=("received", "failed", "refunded"
          access={"admin": ALL, "manager": ALL, "customer": OWN}, helper="emit_payment_event",
          description="Payments received, failed and refunded",
          payload=payment_payload, owner=payment_owner)
+register_module("orders/widgets/index.js")

@@ -29,6 +29,7 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Max
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -37,6 +38,7 @@ from django.utils.safestring import SafeString, mark_safe
 from realtime.events import NAMESPACES, Access, namespace_of, namespaces_for
 from realtime.models import Event
 from realtime.roles import Identity, identify
+from realtime.widgets import modules as widget_modules
 
 register = template.Library()
 
@@ -185,6 +187,7 @@ def realtime_scripts(context: template.Context) -> dict[str, Any]:
         "customerId": identity.profile.id if identity.profile else None,
         "namespaces": namespaces_for(identity.role),
         "since": since if isinstance(since, int) else latest_event_id(),
+        "modules": [static(path) for path in widget_modules()],
         "timeZone": timezone.get_current_timezone_name(),
     }
     return widget_context(context, config=json_state(config))

@@ -1,18 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { inventoryToast } from "../../inventory/static/inventory/widgets/inventory.js";
+import { describeActivity, paymentLabel } from "../../orders/static/orders/widgets/format.js";
+import { Presence, RevenueTracker } from "../../orders/static/orders/widgets/state.js";
 import {
   clock,
   dayOf,
-  describeActivity,
   fromCents,
-  inventoryToast,
-  paymentLabel,
   statusClass,
   statusLabel,
   toCents,
 } from "../../realtime/static/realtime/widgets/format.js";
-import { Presence, RevenueTracker } from "../../realtime/static/realtime/widgets/state.js";
 import { shownState } from "../../realtime/static/realtime/widgets/connection.js";
 
 const TODAY = "2026-11-26";

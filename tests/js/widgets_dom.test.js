@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import * as inventoryWidgets from "../../inventory/static/inventory/widgets/index.js";
+import { badgeElement } from "../../orders/static/orders/widgets/badge.js";
+import * as orderWidgets from "../../orders/static/orders/widgets/index.js";
+import { orderRow } from "../../orders/static/orders/widgets/ticker.js";
 import { RealtimeSocket } from "../../realtime/static/realtime/js/socket.js";
-import { badgeElement } from "../../realtime/static/realtime/widgets/badge.js";
 import { TOAST_MS } from "../../realtime/static/realtime/widgets/notifications.js";
 import { createPage } from "../../realtime/static/realtime/widgets/page.js";
-import { WIDGETS } from "../../realtime/static/realtime/widgets/registry.js";
-import { orderRow } from "../../realtime/static/realtime/widgets/ticker.js";
+import { combine } from "../../realtime/static/realtime/widgets/registry.js";
+
+// The demo's pages: realtime's widgets and the orders and inventory apps' modules.
+const { widgets: WIDGETS, toasts: TOASTS } = combine([orderWidgets, inventoryWidgets]);
 import { FakeClock, fakeWebSocketClass, settle } from "./fake_socket.js";
 import { FakeDocument, el, stateScript } from "./widgets_dom.js";
 
@@ -27,7 +32,7 @@ function setup({ role = "staff", namespaces = STAFF_NS, since = 41, fetchReply =
   const fetches = [];
   const ctx = { WS, clock, socket, doc, fetches, reloads: 0 };
   ctx.page = createPage({
-    socket, document: doc, registry: WIDGETS, setTimeout: clock.setTimeout,
+    socket, document: doc, registry: WIDGETS, toasts: TOASTS, setTimeout: clock.setTimeout,
     config: { url: "/api/ws", presenceUrl: "/api/ws/presence", role, userId: 1,
       customerId: role === "customer" ? 7 : null, namespaces, since, timeZone: "UTC" },
     fetch: async (url) => {

@@ -22,7 +22,9 @@ from tests.support.templates import render as render_tag
 # Committed for real: a page reads the log, which holds only committed events.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WIDGETS = ROOT / "realtime" / "static" / "realtime" / "widgets"
+FORMAT_JS = ROOT / "orders" / "static" / "orders" / "widgets" / "format.js"
+# Resolves orders' imports of realtime's modules as the static files are laid out.
+STATIC_LAYOUT = ROOT / "tests" / "js" / "static_layout.mjs"
 
 
 def render(source: str, user: Any = None, **context: Any) -> str:
@@ -197,10 +199,11 @@ def test_python_and_js_describe_activity_the_same() -> None:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: cannot compare with "
-                    "realtime/static/realtime/widgets/format.js")
+                    "orders/static/orders/widgets/format.js")
     products = {"3": "Laptop Stand"}
     result = subprocess.run(
-        [node, "--input-type=module", "-e", SCRIPT, (WIDGETS / "format.js").as_uri(),
+        [node, "--import", STATIC_LAYOUT.as_uri(), "--input-type=module", "-e", SCRIPT,
+         FORMAT_JS.as_uri(),
          json.dumps([ACTIVITY_CASES, products])],
         capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stderr

@@ -3,13 +3,14 @@
 The demo's catalogue is declared by orders/ and inventory/ (their realtime.py), its
 roles are its settings, and its widget tags are theirs (orders_live, inventory_live).
 This reads the package's Python source for the demo's names as string literals, and
-the app's templates for the demo's tags. The widgets' ES modules still live in
-realtime/static/realtime/widgets/ and are not read here.
+the app's templates for the demo's tags, and its ES modules for the demo's types
+(the demo's widget modules are orders' and inventory's static files).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,19 @@ def test_the_apps_modules_import_each_other_without_a_cycle() -> None:
 
     for name in sorted(graph):
         visit(name, ())
+
+
+def test_the_apps_es_modules_name_no_demo_namespace_or_type() -> None:
+    """The demo's widget modules are the orders and inventory apps' static files."""
+    quoted = re.compile(r"[\"'`]([a-z_]+)(:[a-z_]*)?[\"'`]?")
+    comments = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+    found = []
+    for path in (PACKAGE / "static").rglob("*.js"):
+        code = comments.sub("", path.read_text())
+        for match in quoted.finditer(code):
+            word, action = match.groups()
+            if (word in DEMO_WORDS and not action) or (action and f"{word}{action}"
+                                                        in DEMO_TYPES | {f"{t.split(':')[0]}:"
+                                                                         for t in DEMO_TYPES}):
+                found.append((path.name, match.group(0)))
+    assert found == []

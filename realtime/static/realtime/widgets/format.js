@@ -1,11 +1,9 @@
 /**
  * Pure formatting of widget values; realtime/templatetags/realtime.py renders the
- * same text on the server (status_label, status_class, clock, describe_activity).
+ * same text on the server (status_label, status_class, clock). Apps' widget modules
+ * import these from `../../realtime/widgets/format.js` (the static files' layout).
  * @module realtime/widgets/format
  */
-
-/** Order statuses that do not count as revenue (orders.pages.EXCLUDED_FROM_REVENUE). */
-export const NOT_REVENUE = Object.freeze(["cancelled", "refunded"]);
 
 /** Text of the connection indicator per socket state. */
 export const CONNECTION_LABELS = Object.freeze({
@@ -89,58 +87,4 @@ export function fromCents(cents) {
   const sign = cents < 0 ? "-" : "";
   const abs = Math.abs(Math.round(cents));
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
-}
-
-/**
- * One line of the activity feed for a `customer:*` event.
- * @param {string} type - e.g. "customer:viewing_product"
- * @param {object} data - the event payload
- * @param {Record<string, string>} [products] - product id → name
- * @returns {string}
- */
-export function describeActivity(type, data = {}, products = {}) {
-  const name = data.customerName || `Customer #${data.customerId}`;
-  const product = products[String(data.productId)] || `product #${data.productId}`;
-  switch (String(type).split(":")[1]) {
-    case "online":
-      return `${name} came online`;
-    case "offline":
-      return `${name} went offline`;
-    case "viewing_product":
-      return `${name} is viewing ${product}`;
-    case "added_to_cart":
-      return `${name} added ${data.quantity || 1} × ${product} to the cart`;
-    default:
-      return `${name} is active`;
-  }
-}
-
-/**
- * The toast for an `inventory:*` alert, or null for types that are not alerts.
- * @param {string} type
- * @param {object} data - inventory payload
- * @returns {{level: string, title: string, message: string}|null}
- */
-export function inventoryToast(type, data = {}) {
-  const what = `${data.name ?? "A product"}${data.sku ? ` (${data.sku})` : ""}`;
-  switch (type) {
-    case "inventory:low_stock":
-      return { level: "warning", title: "Low stock",
-        message: `${what}: ${data.quantity} left (threshold ${data.threshold})` };
-    case "inventory:out_of_stock":
-      return { level: "error", title: "Out of stock", message: `${what} is out of stock` };
-    case "inventory:restocked":
-      return { level: "success", title: "Restocked", message: `${what}: ${data.quantity} in stock` };
-    default:
-      return null;
-  }
-}
-
-/**
- * The label of a payment's status: completed is shown as "Received" (payment:received).
- * @param {unknown} status - pending, completed, failed, refunded
- * @returns {string}
- */
-export function paymentLabel(status) {
-  return status === "completed" ? "Received" : statusLabel(status);
 }

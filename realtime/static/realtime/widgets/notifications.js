@@ -1,6 +1,6 @@
 /**
- * Toasts and the maintenance banner: inventory alerts (low stock, out of stock,
- * restocked), `system:notification` / `system:alert` (also those addressed to this
+ * Toasts and the maintenance banner: the apps' alerts (the toasts their widget modules
+ * declare, e.g. the demo's stock alerts), `system:notification` / `system:alert` (also those addressed to this
  * user personally, which need no subscription), `system:maintenance` as a banner,
  * and a `reset` (missed updates that cannot be replayed) as a toast offering a reload.
  * Markup: `{% notifications %}`.
@@ -8,7 +8,7 @@
  */
 
 import { h, part } from "./dom.js";
-import { clock, inventoryToast, statusClass } from "./format.js";
+import { clock, statusClass } from "./format.js";
 
 export const TOAST_MS = 6000;
 export const MAX_TOASTS = 5;
@@ -75,8 +75,10 @@ export function mountNotifications(root, page) {
     if (namespace) page.subscribe(namespace);
   }
   const offs = [
-    page.listen(["inventory:low_stock", "inventory:out_of_stock", "inventory:restocked"],
-      (type, data) => toast(inventoryToast(type, data))),
+    page.listen(Object.keys(page.toasts), (type, data) => {
+      const spec = page.toasts[type]?.(data);
+      if (spec) toast(spec);
+    }),
     page.listen(["system:notification", "system:alert"], (type, data) => toast({
       level: data.level ?? (type === "system:alert" ? "warning" : "info"),
       title: data.title ?? (type === "system:alert" ? "Alert" : "Notification"),

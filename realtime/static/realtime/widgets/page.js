@@ -29,18 +29,20 @@
  * @property {(types: string[], fn: (type: string, data: object, frame: object) => void) => () => void} listen
  * @property {(root: Element) => void} mountAll - mounts `[data-rt-widget]` in root (and root)
  * @property {(root: Element) => void} unmountAll - the reverse, for removed elements
+ * @property {Record<string, (data: object) => object|null>} toasts - event type → toast
  */
 
 /**
  * Creates the page context.
  * @param {{socket: object, config: PageConfig, document: Document,
  *   registry: Record<string, (root: Element, page: Page) => (() => void)|void>,
+ *   toasts?: Record<string, (data: object) => object|null>,
  *   fetch?: typeof fetch, setTimeout?: Function, reload?: () => void,
  *   onError?: (error: unknown) => void}} options
  * @returns {Page}
  */
-export function createPage({ socket, config, document, registry, fetch, setTimeout, reload,
-  onError }) {
+export function createPage({ socket, config, document, registry, toasts, fetch, setTimeout,
+  reload, onError }) {
   const mounted = new Map();
   const allowed = new Set(config.namespaces ?? []);
   const report = onError ?? ((error) => globalThis.reportError?.(error));
@@ -60,6 +62,7 @@ export function createPage({ socket, config, document, registry, fetch, setTimeo
     fetch: fetch ?? ((...args) => globalThis.fetch(...args)),
     setTimeout: setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms)),
     reload: reload ?? (() => globalThis.location?.reload()),
+    toasts: toasts ?? {},
 
     may: (namespace) => allowed.has(namespace),
 

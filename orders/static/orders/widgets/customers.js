@@ -3,11 +3,12 @@
  * re-read from GET /api/ws/presence after every reconnect) and a feed of recent
  * activity (viewing a product, adding to the cart, online, offline).
  * Markup: `{% live_customer_count show_details=True %}`.
- * @module realtime/widgets/customers
+ * @module orders/widgets/customers
  */
 
-import { flash, h, part, prependBounded, readState } from "./dom.js";
-import { clock, describeActivity, statusClass } from "./format.js";
+import { flash, h, part, prependBounded, readState } from "../../realtime/widgets/dom.js";
+import { clock, statusClass } from "../../realtime/widgets/format.js";
+import { describeActivity } from "./format.js";
 import { Presence } from "./state.js";
 
 /**
@@ -27,7 +28,7 @@ export function activityItem(doc, type, data, frame, { products = {}, timeZone =
   ]);
 }
 
-/** @param {HTMLElement} root @param {import("./page.js").Page} page */
+/** @param {HTMLElement} root @param {import("../../realtime/widgets/page.js").Page} page */
 export function mountCustomerCount(root, page) {
   const state = readState(root) ?? {};
   const doc = page.document;

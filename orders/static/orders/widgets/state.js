@@ -1,9 +1,10 @@
 /**
  * Pure state of the widgets, kept apart from the DOM so it is tested on its own.
- * @module realtime/widgets/state
+ * @module orders/widgets/state
  */
 
-import { NOT_REVENUE, dayOf, fromCents, toCents } from "./format.js";
+import { dayOf, fromCents, toCents } from "../../realtime/widgets/format.js";
+import { NOT_REVENUE } from "./format.js";
 
 /**
  * Today's revenue, kept live from `order:*` events with the server's rule

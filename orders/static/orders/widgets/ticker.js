@@ -3,12 +3,13 @@
  * `order:*`), today's revenue and order count (RevenueTracker: what counts is written
  * there) and, for roles that see payments, payment notifications (`payment:*`).
  * Markup: `{% live_sales_ticker max_items=10 %}`.
- * @module realtime/widgets/ticker
+ * @module orders/widgets/ticker
  */
 
 import { badgeElement } from "./badge.js";
-import { flash, h, part, prependBounded, readState } from "./dom.js";
-import { clock, paymentLabel, statusClass } from "./format.js";
+import { flash, h, part, prependBounded, readState } from "../../realtime/widgets/dom.js";
+import { clock, statusClass } from "../../realtime/widgets/format.js";
+import { paymentLabel } from "./format.js";
 import { RevenueTracker } from "./state.js";
 
 /**
@@ -64,7 +65,7 @@ export function paymentRow(doc, payment, frame = {}, { timeZone = "UTC" } = {}) 
   ]);
 }
 
-/** @param {HTMLElement} root @param {import("./page.js").Page} page */
+/** @param {HTMLElement} root @param {import("../../realtime/widgets/page.js").Page} page */
 export function mountSalesTicker(root, page) {
   const state = readState(root) ?? {};
   const doc = page.document;

@@ -2,10 +2,10 @@
  * Stock alerts: the products at or below their threshold, live from `inventory:*`
  * (low_stock and out_of_stock add or move an item to the top, restocked removes it,
  * updated changes its quantity). Markup: `{% inventory_alerts %}`.
- * @module realtime/widgets/inventory
+ * @module inventory/widgets/inventory
  */
 
-import { flash, h, part, prependBounded, readState } from "./dom.js";
+import { flash, h, part, prependBounded, readState } from "../../realtime/widgets/dom.js";
 
 /**
  * "out" at zero or below, else "low".
@@ -38,7 +38,7 @@ export function stockItem(doc, item) {
   ]);
 }
 
-/** @param {HTMLElement} root @param {import("./page.js").Page} page */
+/** @param {HTMLElement} root @param {import("../../realtime/widgets/page.js").Page} page */
 export function mountInventoryAlerts(root, page) {
   const state = readState(root) ?? {};
   const doc = page.document;
@@ -74,4 +74,25 @@ export function mountInventoryAlerts(root, page) {
     recount();
   });
   return off;
+}
+
+/**
+ * The toast for an `inventory:*` alert, or null for types that are not alerts.
+ * @param {string} type
+ * @param {object} data - inventory payload
+ * @returns {{level: string, title: string, message: string}|null}
+ */
+export function inventoryToast(type, data = {}) {
+  const what = `${data.name ?? "A product"}${data.sku ? ` (${data.sku})` : ""}`;
+  switch (type) {
+    case "inventory:low_stock":
+      return { level: "warning", title: "Low stock",
+        message: `${what}: ${data.quantity} left (threshold ${data.threshold})` };
+    case "inventory:out_of_stock":
+      return { level: "error", title: "Out of stock", message: `${what} is out of stock` };
+    case "inventory:restocked":
+      return { level: "success", title: "Restocked", message: `${what}: ${data.quantity} in stock` };
+    default:
+      return null;
+  }
 }

@@ -3,12 +3,12 @@
  * for customers, the activity the dashboards show: `viewing_product` when the page
  * opens and `added_to_cart` when "Add to cart" is pressed (the server accepts
  * activity from customers only). Markup: templates/inventory/product_detail.html.
- * @module realtime/widgets/storefront
+ * @module inventory/widgets/storefront
  */
 
-import { flash, part } from "./dom.js";
+import { flash, part } from "../../realtime/widgets/dom.js";
 
-/** @param {HTMLElement} root @param {import("./page.js").Page} page */
+/** @param {HTMLElement} root @param {import("../../realtime/widgets/page.js").Page} page */
 export function mountProduct(root, page) {
   const productId = Number(root.getAttribute("data-product-id"));
   const price = part(root, "price");

@@ -3,12 +3,12 @@
  * `order:status_changed` and `order:deleted` for that order id, with a CSS
  * animation on change and a dot showing the connection's state.
  * Markup: `{% order_status_badge order %}` or `badgeElement()`.
- * @module realtime/widgets/badge
+ * @module orders/widgets/badge
  */
 
-import { followState } from "./connection.js";
-import { flash, h, part } from "./dom.js";
-import { statusClass, statusLabel } from "./format.js";
+import { followState } from "../../realtime/widgets/connection.js";
+import { flash, h, part } from "../../realtime/widgets/dom.js";
+import { statusClass, statusLabel } from "../../realtime/widgets/format.js";
 
 const TYPES = ["order:updated", "order:status_changed", "order:deleted"];
 
@@ -49,7 +49,7 @@ export function setBadgeStatus(root, status) {
   return true;
 }
 
-/** @param {HTMLElement} root @param {import("./page.js").Page} page */
+/** @param {HTMLElement} root @param {import("../../realtime/widgets/page.js").Page} page */
 export function mountOrderStatus(root, page) {
   const orderId = Number(root.getAttribute("data-order-id"));
   page.subscribe("orders");
