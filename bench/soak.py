@@ -23,11 +23,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import random
 import tempfile
 import time
 from pathlib import Path
 
+from tests.support.delivery import describe, order_ids, reconnecting_client
 from tests.support.servers import (
     DEMO_PASSWORD,
     PYTHON,
@@ -41,10 +41,6 @@ from tests.support.servers import (
 from tests.support.wsclient import WS, fetch_token
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def order_ids(socket: WS) -> list[int]:
-    return [frame["id"] for frame in socket.events("order:")]
 
 
 async def writer_loop(project: Project, seed: int, deadline: float) -> int:
@@ -79,37 +75,6 @@ async def redis_faults(redis: RedisServer, workdir: Path, every: float, outage: 
     return kills
 
 
-async def resuming(servers: list[DaphneServer], token: str, since: int,
-                   done: asyncio.Event) -> tuple[list[int], int, int]:
-    rng, seen, reconnects, resets = random.Random(1), [], 0, 0
-    while True:
-        finishing = done.is_set()
-        server = servers[reconnects % len(servers)]
-        try:
-            socket = await WS.open(f"{server.ws}/api/ws", token=token)
-        except OSError:
-            await asyncio.sleep(0.5)
-            continue
-        reconnects += 1
-        reply = await socket.subscribe("orders", since=since)
-        resets += not reply["data"]["recovered"]
-        if not finishing:
-            await asyncio.sleep(rng.uniform(0.2, 1.0))
-        await socket.roundtrip()
-        ids = order_ids(socket)
-        seen.extend(ids)
-        since = max([since, *ids])
-        await socket.close()
-        if finishing:
-            return seen, reconnects, resets
-
-
-def describe(ids: list[int], expected: list[int]) -> dict[str, int]:
-    return {"delivered": len(set(ids) & set(expected)), "expected": len(expected),
-            "duplicates": len(ids) - len(set(ids)),
-            "out_of_order": sum(a > b for a, b in zip(ids, ids[1:], strict=False))}
-
-
 async def soak(args: argparse.Namespace) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="omni-soak-"))
     postgres = PostgresServer.start(workdir)
@@ -124,7 +89,8 @@ async def soak(args: argparse.Namespace) -> dict:
         start = (await steady.subscribe("orders"))["data"]["lastEventId"]
         deadline = time.monotonic() + args.minutes * 60
         done = asyncio.Event()
-        client = asyncio.create_task(resuming(servers, tokens["manager"], start, done))
+        client = asyncio.create_task(
+            reconnecting_client(servers, tokens["manager"], start, done, seed=1))
         faults = (asyncio.create_task(redis_faults(redis, workdir, args.every, args.outage,
                                                    deadline))
                   if redis is not None else None)
@@ -138,14 +104,14 @@ async def soak(args: argparse.Namespace) -> dict:
         with contextlib.suppress(TimeoutError):
             await until(lambda: len(order_ids(steady)) >= len(expected), timeout=60)
         done.set()
-        seen, reconnects, resets = await asyncio.wait_for(client, 120)
+        resumer = await asyncio.wait_for(client, 120)
         result = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "mode": args.mode, "minutes": args.minutes, "writers": args.writers,
             "transactions": committed, "redis_kills": kills, "outage_s": args.outage,
             "steady": describe(order_ids(steady), expected),
-            "resuming": {**describe(seen, expected), "reconnects": reconnects,
-                         "resets": resets},
+            "resuming": {**describe(resumer.seen, expected),
+                         "reconnects": len(resumer.replies), "resets": resumer.resets},
         }
         await steady.close()
         return result

@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
 import subprocess
 from itertools import count
 
 import pytest
 
+from tests.support.delivery import describe, order_ids, reconnecting_client
 from tests.support.servers import (
     DEMO_PASSWORD,
     PYTHON,
@@ -37,10 +37,6 @@ ORDERS_PER_WRITER = 25
 _databases = count()
 
 
-def order_ids(socket: WS) -> list[int]:
-    return [frame["id"] for frame in socket.events("order:")]
-
-
 def committed_order_events(project: Project, after: int) -> list[int]:
     out = project.shell(
         "import json\nfrom realtime.models import Event\n"
@@ -55,30 +51,6 @@ def start_writers(project: Project) -> list[subprocess.Popen]:
                              cwd=ROOT, env=project.env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
             for seed in range(WRITERS)]
-
-
-async def reconnecting_client(servers: list[DaphneServer], token: str, since: int,
-                              done: asyncio.Event, seed: int) -> tuple[list[int], list[dict]]:
-    """Reconnect every 0.2-1 s, alternating servers, resuming from the last id seen."""
-    rng = random.Random(seed)
-    seen: list[int] = []
-    replies: list[dict] = []
-    for attempt in count():
-        finishing = done.is_set()
-        server = servers[attempt % len(servers)]
-        socket = await WS.open(f"{server.ws}/api/ws", token=token)
-        replies.append(await socket.subscribe("orders", since=since))
-        if not finishing:
-            # The client's own rhythm: how long it stays before its next reconnect.
-            await asyncio.sleep(rng.uniform(0.2, 1.0))
-        await socket.roundtrip()
-        ids = order_ids(socket)
-        seen.extend(ids)
-        since = max([since, *ids])
-        await socket.close()
-        if finishing:
-            return seen, replies
-    raise AssertionError("unreachable")
 
 
 @pytest.fixture(params=["bridge", "redis"])
@@ -119,20 +91,14 @@ async def test_every_committed_event_reaches_steady_and_resuming_clients_once_in
         await until(lambda: len(order_ids(steady)) >= len(expected), timeout=20,
                     what="the steady client to receive every event")
     done.set()
-    resumed, replies = await asyncio.wait_for(resuming, 60)
+    resumer = await asyncio.wait_for(resuming, 60)
+    resumed, replies = resumer.seen, resumer.replies
     steady_ids = order_ids(steady)
     await steady.close()
 
     report = {name: describe(ids, expected)
               for name, ids in (("steady", steady_ids), ("resuming", resumed))}
-    report["resuming"] += f", {len(replies)} reconnects"
+    report["resuming"]["reconnects"] = len(replies)
     assert (steady_ids, resumed) == (expected, expected), report
     assert all(reply["data"]["recovered"] for reply in replies[1:])
 
-
-def describe(ids: list[int], expected: list[int]) -> str:
-    missing = sorted(set(expected) - set(ids))
-    return (f"{len(set(ids) & set(expected))}/{len(expected)} delivered, "
-            f"{len(ids) - len(set(ids))} duplicates, "
-            f"{sum(a > b for a, b in zip(ids, ids[1:], strict=False))} out of order, "
-            f"missing {missing[:10]}")
