@@ -1,4 +1,4 @@
-"""Real servers for end-to-end tests: redis-server, Daphne, and Django in other processes.
+"""Real servers for end-to-end tests: redis-server, ASGI servers, and Django in other processes.
 
 Every wait here polls a condition until a deadline; nothing sleeps and hopes.
 """
@@ -155,13 +155,34 @@ class Project:
         return out.decode()
 
 
+# The ASGI servers the app runs under (docs/operations.md, "Which server"), as the
+# command that serves omni_sales.asgi:application on a loopback port.
+SERVERS: dict[str, Callable[[int], list[str]]] = {
+    # Daphne with the realtime layer's protocol class: frame guard, slow-reader bound, 1001.
+    "realtime": lambda port: [PYTHON, "-m", "realtime.server", "-b", "127.0.0.1",
+                              "-p", str(port), "omni_sales.asgi:application"],
+    # Daphne as installed, default options.
+    "daphne": lambda port: [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                            "omni_sales.asgi:application"],
+    # uvicorn with its ``websockets`` implementation; Channels' router has no lifespan
+    # handler, so lifespan is off rather than probed and logged as unsupported.
+    "uvicorn": lambda port: [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1",
+                             "--port", str(port), "--ws", "websockets", "--lifespan", "off",
+                             "--log-level", "warning", "omni_sales.asgi:application"],
+}
+
+
 @dataclass
 class DaphneServer:
+    """One ASGI server process serving the project: ``python -m realtime.server`` unless
+    ``server`` names another of ``SERVERS``."""
+
     project: Project
     port: int
     process: subprocess.Popen
     log_path: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    server: str = "realtime"
 
     @property
     def http(self) -> str:
@@ -173,26 +194,25 @@ class DaphneServer:
 
     @classmethod
     def start(cls, project: Project, port: int | None = None,
-              extra_env: dict[str, str] | None = None) -> DaphneServer:
+              extra_env: dict[str, str] | None = None, server: str = "realtime") -> DaphneServer:
+        command = SERVERS[server]
         port = port or free_port()
-        log_path = project.workdir / f"daphne-{port}.log"
+        log_path = project.workdir / f"{'daphne' if server == 'realtime' else server}-{port}.log"
         env = {**project.env, **(extra_env or {})}
         with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                [PYTHON, "-m", "realtime.server", "-b", "127.0.0.1", "-p", str(port),
-                 "omni_sales.asgi:application"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        server = cls(project, port, process, log_path, extra_env or {})
-        server.wait_ready()
-        return server
+            process = subprocess.Popen(command(port), cwd=ROOT, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+        started = cls(project, port, process, log_path, extra_env or {}, server)
+        started.wait_ready()
+        return started
 
     def wait_ready(self) -> None:
         def ready() -> bool:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Daphne exited:\n{self.log()}")
+                raise RuntimeError(f"{self.server} exited:\n{self.log()}")
             with urllib.request.urlopen(f"{self.http}/api/ws", timeout=1) as response:
                 return response.status == 200
-        wait_for(ready, timeout=30, what=f"Daphne on {self.port}")
+        wait_for(ready, timeout=30, what=f"{self.server} on {self.port}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -1,0 +1,183 @@
+"""The hardening scenarios under every ASGI server the app runs on (docs/operations.md,
+"Which server"): ``python -m realtime.server``, stock ``daphne`` and ``uvicorn``.
+
+Each close must reach the client as the code docs/protocol.md gives, from every server:
+never 1011 and never a TCP connection dropped without a close frame. Where stock Daphne
+cannot send one (it drops the connection itself, before or without the app), the rest
+of the scenario is still checked and the case is an xfail naming what was measured.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import signal
+import urllib.request
+
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.support.servers import DEMO_PASSWORD, SERVERS, DaphneServer, Project, until
+from tests.support.wsclient import WS, fetch_token
+
+pytestmark = pytest.mark.e2e
+
+# What each server sends where they differ: a frame over MAX_PAYLOAD is refused by
+# realtime.server's frame guard (1009) and by the app elsewhere (4009); on SIGTERM
+# realtime.server says "going away" (1001), uvicorn "service restart" (1012); stock
+# Daphne's entry is what docs/protocol.md asks for, which it does not send (xfail).
+OVERSIZED = {"realtime": 1009, "daphne": 4009, "uvicorn": 4009}
+SHUTDOWN = {"realtime": 1001, "daphne": 1001, "uvicorn": 1012}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return Project.create(tmp_path_factory.mktemp("servers"))
+
+
+@pytest.fixture(params=list(SERVERS))
+def server_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def start_server(project, server_name):
+    servers: list[DaphneServer] = []
+
+    def start(**env: str) -> DaphneServer:
+        server = DaphneServer.start(project, extra_env=env, server=server_name)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def stats(server: DaphneServer) -> dict:
+    credentials = base64.b64encode(f"admin:{DEMO_PASSWORD}".encode()).decode()
+    request = urllib.request.Request(f"{server.http}/api/ws/stats",
+                                     headers={"Authorization": f"Basic {credentials}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+# Stock Daphne's own limits, where the app never gets a say (daphne/server.py defaults).
+DAPHNE_MAX_MESSAGE = 1024 * 1024
+
+
+def a_close_frame(code: int | None) -> int:
+    """The close code the server sent: a close frame it must be, and not 1011."""
+    assert code is not None, "the server dropped the connection without a close frame"
+    assert code != 1011, "the server closed with 1011 (internal error)"
+    return code
+
+
+async def closed_with(ws: WS, timeout: float = 10.0) -> int:
+    return a_close_frame(await ws.wait_closed(timeout))
+
+
+async def test_rate_limit_answers_rate_limited_then_closes_with_4008(start_server):
+    server = start_server(WS_RATE_LIMIT="10", WS_RATE_LIMIT_BURST="10")
+    flooder = await WS.open(f"{server.ws}/api/ws")
+    neighbour = await WS.open(f"{server.ws}/api/ws")
+    for n in range(10):
+        await flooder.send("ping", {"n": n})
+    for _ in range(10):
+        await flooder.expect("pong")
+    await flooder.send("ping", {"n": 10})
+    limited = await flooder.expect("error")
+    assert limited["data"]["code"] == "rate_limited"
+    for n in range(11, 30):
+        try:
+            await flooder.send("ping", {"n": n})
+        except Exception:
+            break
+    assert await closed_with(flooder) == 4008
+    await neighbour.roundtrip()
+    await neighbour.close()
+
+
+async def test_connection_cap_closes_the_one_over_with_4013(start_server):
+    server = start_server(WS_MAX_CONNECTIONS="3")
+    sockets = [await WS.open(f"{server.ws}/api/ws") for _ in range(3)]
+    over = WS(await connect(f"{server.ws}/api/ws"))
+    assert await closed_with(over) == 4013
+    assert stats(server)["processes"][0]["counters"]["refused.max_connections"] == 1
+    await sockets.pop().close()
+    await until(lambda: stats(server)["connections"]["total"] == 2, what="a slot freed")
+    sockets.append(await WS.open(f"{server.ws}/api/ws"))
+    await sockets[-1].roundtrip()
+    for ws in sockets:
+        await ws.close()
+
+
+# 256 KiB: over MAX_PAYLOAD, within stock Daphne's own message limit, so the app refuses
+# it there; 2 MiB: over that limit too (as in test_hardening.py).
+@pytest.mark.parametrize("size", [256 * 1024, 2 * 1024 * 1024], ids=["256KiB", "2MiB"])
+async def test_an_oversized_message_is_refused_with_a_close_code(start_server, server_name,
+                                                                 size):
+    server = start_server(WS_MAX_PAYLOAD=str(64 * 1024))
+    ws = await WS.open(f"{server.ws}/api/ws")
+    await ws.roundtrip()
+    try:
+        await ws.send_raw("x" * size)
+    except Exception:
+        pass
+    code = await ws.wait_closed()
+    ok = await WS.open(f"{server.ws}/api/ws")  # the server goes on serving
+    await ok.roundtrip()
+    await ok.close()
+    if server_name == "daphne" and size > DAPHNE_MAX_MESSAGE and code is None:
+        pytest.xfail("stock Daphne refuses a message over its --websocket-max-message-size "
+                     "(1 MiB) itself, before the app sees it, and autobahn's default "
+                     "failByDrop drops the TCP connection without a close frame; measured: "
+                     "no close frame (close_code None)")
+    assert a_close_frame(code) == OVERSIZED[server_name]
+    if OVERSIZED[server_name] == 4009:
+        refused = ws.frames[-1]
+        assert refused["type"] == "error" and refused["data"]["code"] == "too_large"
+
+
+async def test_heartbeat_closes_a_silent_socket_with_4000(start_server):
+    server = start_server(WS_PING_INTERVAL="800", WS_PONG_TIMEOUT="500")
+    silent = await WS.open(f"{server.ws}/api/ws", auto_pong=False)
+    lively = await WS.open(f"{server.ws}/api/ws")
+    assert await closed_with(silent) == 4000
+    assert any(f["type"] == "ping" for f in silent.frames)
+    await lively.expect("ping", timeout=5)
+    await lively.roundtrip()
+    await lively.close()
+
+
+async def test_sigterm_closes_every_socket_and_a_resume_loses_nothing(start_server, project,
+                                                                      server_name):
+    server = start_server()
+    ws = await WS.open(f"{server.ws}/api/ws", token=fetch_token(server.http, "manager",
+                                                               DEMO_PASSWORD))
+    since = (await ws.subscribe("orders"))["data"]["lastEventId"]
+    server.process.send_signal(signal.SIGTERM)
+    code = await ws.wait_closed()
+    server.process.wait(15)
+    out = await project.ashell("""
+from orders.models import Customer, Order
+for total in ("11.00", "12.00"):
+    print("ORDER", Order.objects.create(customer=Customer.objects.get(user__username="bob"),
+                                        total=total).pk)
+""")
+    missed = [int(line.split()[1]) for line in out.splitlines() if line.startswith("ORDER ")]
+    restarted = start_server()
+    again = await WS.open(f"{restarted.ws}/api/ws", token=fetch_token(restarted.http, "manager",
+                                                                     DEMO_PASSWORD))
+    reply = await again.subscribe("orders", since=since)
+    assert reply["data"]["recovered"] is True
+    for order_id in missed:
+        created = await again.expect("order:created")
+        assert created["data"]["id"] == order_id
+    await again.close()
+    if server_name == "daphne" and code is None:
+        pytest.xfail("stock Daphne stops Twisted's reactor on SIGTERM: it cancels the "
+                     "applications and drops every TCP connection without a close frame, "
+                     "and autobahn refuses 1001 from an application; measured: no close "
+                     "frame (close_code None); the resume above loses nothing")
+    assert a_close_frame(code) == SHUTDOWN[server_name]
