@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     # Bytes a socket may have waiting to be sent before the server drops it as a
     # slow reader (enforced by realtime.server's Daphne protocol).
     "MAX_OUTBOUND_BUFFER": 4 * 1024 * 1024,
+    # Milliseconds one frame's send may wait for a client that does not read, under a
+    # server whose send waits for its buffer to drain (uvicorn); then the socket is
+    # closed with 4008 and the fan-out goes on. realtime.server uses the buffer bound.
+    "SEND_TIMEOUT": 2000,
     # Seconds a shutting-down server waits for clients to acknowledge its 1001 close.
     "SHUTDOWN_GRACE": 2.0,
     # Heartbeat, in milliseconds as in the protocol's ``connected`` frame.

@@ -9,6 +9,8 @@ thin subclasses.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import uuid
 from typing import Any
@@ -17,7 +19,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import presence, replay, stats
+from . import presence, process, replay, stats
 from .auth import RAW_SEND, user_for_token
 from .conf import setting
 from .events import NAMESPACES, Access, namespaces_for
@@ -115,6 +117,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.client_ip = (self.scope.get("client") or ["unknown"])[0]
         # The server's own send, below the session middleware, for the fan-out.
         self.wire_send = self.scope.get(RAW_SEND) or self.base_send
+        # realtime.server bounds what a socket may have unsent itself; elsewhere a send
+        # that waits longer than SEND_TIMEOUT for the client is a slow reader.
+        self.send_timeout = (None if process.server_bounds_sends
+                             else setting("SEND_TIMEOUT") / 1000)
         await self.accept()
         if not await self.admit():
             return
@@ -228,7 +234,14 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                     return
                 send = wanted[0][SEND] if len(wanted) == 1 else batch_message(wanted)
         try:
-            await self.wire_send(send)
+            if self.send_timeout is None:
+                await self.wire_send(send)
+            else:
+                async with asyncio.timeout(self.send_timeout):
+                    await self.wire_send(send)
+        except TimeoutError:
+            self.drop_slow_reader()
+            return
         except Exception:
             # The transport went away under us (dropped, reset): the disconnect that
             # follows cleans up; other sockets of the fan-out must not notice.
@@ -238,6 +251,23 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             stats.record_delivery(message)
         if len(wanted) > 1:
             stats.record_batch()
+
+    def drop_slow_reader(self) -> None:
+        """A send that waited SEND_TIMEOUT for a client that does not read (a server whose
+        send waits for its buffer to drain, as uvicorn's): the fan-out moves on, and the
+        socket is closed with 4008 from a task of its own, since the close waits too."""
+        self.closed = True
+        stats.incr("dropped.slow_reader")
+        logger.warning("slow reader dropped conn=%s user=%s role=%s", self.connection_id,
+                       self.identity.user_id, self.identity.role)
+
+        async def close() -> None:
+            try:
+                await self.close(CloseCode.POLICY)
+            finally:
+                await self.cleanup(CloseCode.POLICY)
+
+        asyncio.get_running_loop().create_task(close(), context=contextvars.Context())
 
     def wants(self, message: dict[str, Any]) -> bool:
         """Whether a live event goes out now: subscribed, not replayed already, and not

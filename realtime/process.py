@@ -15,6 +15,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 PROCESS_ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+# Set by ``python -m realtime.server``: its protocol bounds what a socket may have unsent
+# (MAX_OUTBOUND_BUFFER), so the app need not time its sends.
+server_bounds_sends = False
 
 
 class LoopTask:

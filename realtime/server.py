@@ -215,8 +215,10 @@ def main(argv: list[str] | None = None) -> None:
     elif not os.environ.get("DJANGO_SETTINGS_MODULE"):
         exit_usage(NO_SETTINGS)
     django.setup()
+    from . import process
     from .conf import setting
 
+    process.server_bounds_sends = True
     RealtimeWebSocketProtocol.max_outbound = setting("MAX_OUTBOUND_BUFFER")
     limit = str(setting("MAX_PAYLOAD"))
     defaults = {
