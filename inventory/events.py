@@ -1,4 +1,4 @@
-"""Payloads of the products and inventory namespaces (PROTOCOL.md, "Events")."""
+"""Payloads of the products and inventory namespaces (docs/protocol.md, "Events")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The catalogue and its stock levels (field names: DESIGN.md)."""
+"""The catalogue and its stock levels (field names: docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Payloads of the orders and payments namespaces (PROTOCOL.md, "Events")."""
+"""Payloads of the orders and payments namespaces (docs/protocol.md, "Events")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Value formats of PROTOCOL.md payloads, shared by the orders and inventory builders."""
+"""Value formats of docs/protocol.md payloads, shared by the orders and inventory builders."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Customers, their orders and the payments against them (field names: DESIGN.md)."""
+"""Customers, their orders and the payments against them (field names: docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""REST API for orders and payments; customers see only their own (PROTOCOL.md roles)."""
+"""REST API for orders and payments; customers see only their own (docs/protocol.md roles)."""
 
 from __future__ import annotations
 

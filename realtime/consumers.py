@@ -1,4 +1,4 @@
-"""The WebSocket consumers that speak PROTOCOL.md.
+"""The WebSocket consumers that speak docs/protocol.md.
 
 ``RealtimeConsumer`` holds the whole protocol: client frames are dispatched by
 name through ``CLIENT_FRAMES``, subscriptions become group memberships, and

@@ -1,4 +1,4 @@
-"""Frames of PROTOCOL.md: parsing client frames, building server frames, codes.
+"""Frames of docs/protocol.md: parsing client frames, building server frames, codes.
 
 ``realtime/static/realtime/js/constants.js`` mirrors the tables here; a test keeps the
 two equal.

@@ -43,7 +43,7 @@ def pending_bytes(transport: Any) -> int:
 
 
 # Close codes an endpoint may send (RFC 6455, 7.4.1) that autobahn's sendClose()
-# refuses, which PROTOCOL.md uses: going away, policy, too big, try again later.
+# refuses, which docs/protocol.md uses: going away, policy, too big, try again later.
 STANDARD_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
 
 

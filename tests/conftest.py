@@ -1,4 +1,4 @@
-"""Fixtures shared by the suite: one user per role (PROTOCOL.md "Identity and roles")."""
+"""Fixtures shared by the suite: one user per role (docs/protocol.md "Identity and roles")."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ from realtime.widgets import modules as widget_modules
 
 register = template.Library()
 
-# The multiplexed endpoint (PROTOCOL.md); the page's socket uses the session cookie.
+# The multiplexed endpoint (docs/protocol.md); the page's socket uses the session cookie.
 SOCKET_PATH = "/api/ws"
 PRESENCE_PATH = "/api/ws/presence"
 

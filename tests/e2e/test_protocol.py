@@ -1,6 +1,6 @@
-"""PROTOCOL.md end to end: a real Daphne, real sockets, changes made in other processes.
+"""docs/protocol.md end to end: a real Daphne, real sockets, changes made in other processes.
 
-Expectations are written from PROTOCOL.md, not read from the catalogue, so a
+Expectations are written from docs/protocol.md, not read from the catalogue, so a
 mistake in the catalogue fails here.
 """
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 ROLE_USERS = {"admin": "admin", "manager": "manager", "staff": "staff", "customer": "alice",
               "guest": None}
 NAMESPACES = ["orders", "customers", "products", "inventory", "payments", "system"]
-# PROTOCOL.md, "Identity and roles": True where the role may subscribe.
+# docs/protocol.md, "Identity and roles": True where the role may subscribe.
 MATRIX = {
     "admin": [True, True, True, True, True, True],
     "manager": [True, True, True, True, True, False],

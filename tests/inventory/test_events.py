@@ -1,4 +1,4 @@
-"""Payloads per PROTOCOL.md "Events": camelCase keys, money as decimal strings."""
+"""Payloads per docs/protocol.md "Events": camelCase keys, money as decimal strings."""
 
 from __future__ import annotations
 

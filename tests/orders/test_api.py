@@ -1,4 +1,4 @@
-"""REST access to orders and payments follows PROTOCOL.md's role matrix."""
+"""REST access to orders and payments follows docs/protocol.md's role matrix."""
 
 from __future__ import annotations
 

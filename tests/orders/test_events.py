@@ -1,4 +1,4 @@
-"""Payloads per PROTOCOL.md "Events": camelCase keys, money as strings, UTC times with Z."""
+"""Payloads per docs/protocol.md "Events": camelCase keys, money as strings, UTC times with Z."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PROTOCOL.md's tables, copied by hand: the tests compare the code with these,
+"""docs/protocol.md's tables, copied by hand: the tests compare the code with these,
 never with the code's own catalogue."""
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def test_token_of_a_deleted_user_is_refused(db: Any, staff_user: Any) -> None:
     assert user_for_token(token) is None
 
 
-# Origin check at the handshake (PROTOCOL.md: close 4503 / HTTP 403)
+# Origin check at the handshake (docs/protocol.md: close 4503 / HTTP 403)
 
 transactional = pytest.mark.django_db(transaction=True)
 

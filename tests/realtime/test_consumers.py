@@ -1,4 +1,4 @@
-"""realtime.consumers: PROTOCOL.md spoken over the real ASGI stack (origin check,
+"""realtime.consumers: docs/protocol.md spoken over the real ASGI stack (origin check,
 session middleware, router), one WebsocketCommunicator per socket."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """realtime.events: the demo's registry (declared by orders/ and inventory/) equals
-PROTOCOL.md's tables; the registry refuses bad declarations."""
+docs/protocol.md's tables; the registry refuses bad declarations."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Property-based fuzzing of the consumer: random and mutated frames never crash it,
-are answered with PROTOCOL.md's codes, and never open a path for an event to a socket
+are answered with docs/protocol.md's codes, and never open a path for an event to a socket
 whose role may not see it."""
 
 from __future__ import annotations

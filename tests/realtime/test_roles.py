@@ -1,4 +1,4 @@
-"""realtime.roles: the role comes from the user's records (PROTOCOL.md "Identity and roles")."""
+"""realtime.roles: the role comes from the user's records (docs/protocol.md "Identity and roles")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 /**
- * Names and codes of the realtime protocol (PROTOCOL.md, version 1).
+ * Names and codes of the realtime protocol (docs/protocol.md, version 1).
  *
  * ERROR_CODES, CLOSE_CODES and shouldReconnect mirror realtime/protocol.py;
  * tests/realtime/test_js_constants.py keeps the two equal.

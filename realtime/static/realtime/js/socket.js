@@ -1,5 +1,5 @@
 /**
- * RealtimeSocket: the browser client of the realtime protocol (PROTOCOL.md v1).
+ * RealtimeSocket: the browser client of the realtime protocol (docs/protocol.md v1).
  * @module realtime/socket
  */
 
