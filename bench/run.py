@@ -40,15 +40,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support.servers import Project
+
 from .targets import (
     BENCH,
     PYTHON,
     ChannelsTarget,
     LineProcess,
-    Project,
     ProjectTarget,
     Target,
     YardstickTarget,
+    create_project,
     ensure_node_modules,
     node_binary,
     sample,
@@ -527,7 +529,7 @@ async def arun(options: Options) -> dict[str, Any]:
     try:
         if any(m in ("embedded", "redis-1", "redis-2") for m in modes):
             log(options, "creating the project database (migrate, seed_demo)")
-            project = Project.create(workdir / "project")
+            project = create_project(workdir / "project")
             project.env.update(options.server_env)
         for mode in modes:
             target = make_target(mode, project)

@@ -13,22 +13,28 @@ import os
 import resource
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.servers import RedisServer, free_port
-from tests.support.servers import wait_for as _wait_for
+from tests.support.servers import (
+    DEMO_PASSWORD,
+    PYTHON,
+    ROOT,
+    DaphneServer,
+    Project,
+    RedisServer,
+    free_port,
+    stop_process,
+    wait_for,
+)
+from tests.support.wsclient import fetch_token
 
-ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-PYTHON = sys.executable
-PASSWORD = "bench-secret-pass"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+READY_S = 30  # a server's start-up, on a machine the load may keep busy
 
 # The server's own limits, opened up for one load client on one IP; everything else
 # (rate limit, payload, heartbeat 30 s) stays at the defaults.
@@ -36,7 +42,6 @@ SERVER_ENV = {
     "WS_MAX_CONNECTIONS": "50000",
     "WS_MAX_CONNECTIONS_PER_IP": "1000000",
     "WS_TOKEN_TTL": "7200",
-    "LOG_LEVEL": "WARNING",
 }
 
 
@@ -44,11 +49,6 @@ def raise_nofile() -> None:
     """``preexec_fn``: the soft open-files limit up to the hard one."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    """The test harness's poll-until-deadline, with the bench's longer default."""
-    return _wait_for(condition, timeout=timeout, what=what)
 
 
 def http_get(url: str, timeout: float = 5, headers: dict[str, str] | None = None) -> bytes:
@@ -96,17 +96,6 @@ def spawn(args: list[str], log: Path, env: dict[str, str] | None = None,
                                 stdin=subprocess.DEVNULL, preexec_fn=raise_nofile)
 
 
-def stop(process: subprocess.Popen | None, timeout: float = 10) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
 # Redis
 
 
@@ -116,7 +105,8 @@ class Redis(RedisServer):
     @classmethod
     def start(cls, workdir: Path) -> Redis:  # type: ignore[override]
         redis = super().start(workdir, "--maxclients", "10000")
-        wait_for(lambda: redis.info("server"), what=f"redis-server on {redis.port}")
+        wait_for(lambda: redis.info("server"), timeout=READY_S,
+                 what=f"redis-server on {redis.port}")
         return redis
 
     def info(self, section: str) -> dict[str, Any]:
@@ -140,42 +130,18 @@ class Redis(RedisServer):
             client.close()
 
 
-
 # The project
 
 
-@dataclass
-class Project:
-    workdir: Path
-    env: dict[str, str]
+def create_project(workdir: Path) -> Project:
+    """The test harness's project (migrated, seeded) with the server limits opened up.
 
-    @classmethod
-    def create(cls, workdir: Path) -> Project:
-        workdir.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("DJANGO_", "REDIS_", "WS_", "DATABASE_"))}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "omni_sales.settings",
-            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-            "SECRET_KEY": "bench-" + workdir.name,
-            "OMNI_VAR_DIR": str(workdir / "var"),
-            "DEMO_PASSWORD": PASSWORD,
-            "PYTHONUNBUFFERED": "1",
-            **SERVER_ENV,
-        })
-        project = cls(workdir, env)
-        for args in (["migrate", "--noinput"], ["seed_demo"]):
-            result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env,
-                                    capture_output=True, text=True, timeout=300)
-            if result.returncode != 0:
-                raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-        return project
-
-    def mode_env(self, redis: Redis | None) -> dict[str, str]:
-        env = dict(self.env)
-        if redis is not None:
-            env["REDIS_URL"] = redis.url
-        return env
+    Redis is not in its environment: the modes share the database, and each adds its
+    own Redis (``ProjectTarget.mode_env``). The caller's ``WS_`` and ``DATABASE_``
+    variables are dropped so that they do not change what is measured.
+    """
+    return Project.create(workdir, extra_env=SERVER_ENV,
+                          drop_env=("DJANGO_", "REDIS_", "WS_", "DATABASE_"))
 
 
 class LineProcess:
@@ -260,7 +226,7 @@ class Target:
 
     def stop(self) -> None:
         for process in self.processes:
-            stop(process)
+            stop_process(process)
         self.processes = []
         self.ports = []
 
@@ -277,7 +243,11 @@ class Target:
         raise NotImplementedError
 
     async def close(self) -> None:
+        """After the last scenario: the servers, and the Redis kept across scenarios."""
         self.stop()
+        if self.redis is not None:
+            self.redis.stop()
+            self.redis = None
 
 
 class ProjectTarget(Target):
@@ -296,26 +266,23 @@ class ProjectTarget(Target):
         return [f"ws://127.0.0.1:{port}/api/ws" for port in self.ports]
 
     @property
+    def mode_env(self) -> dict[str, str]:
+        """What this mode adds to the project's environment: its Redis, if it has one."""
+        return {"REDIS_URL": self.redis.url} if self.redis is not None else {}
+
+    @property
     def env(self) -> dict[str, str]:
-        return self.project.mode_env(self.redis)
+        return {**self.project.env, **self.mode_env}
 
     def start(self, workdir: Path) -> None:
         self.workdir = workdir
         if self.use_redis and self.redis is None:
             self.redis = Redis.start(workdir)
         for _ in range(self.servers):
-            port = free_port()
-            process = spawn([PYTHON, "-m", "realtime.server", "-b", "127.0.0.1", "-p", str(port),
-                             "omni_sales.asgi:application"], workdir / f"daphne-{port}.log",
-                            env=self.env)
-            self.processes.append(process)
-            self.ports.append(port)
-        for port, process in zip(self.ports, self.processes, strict=True):
-            def ready(port: int = port, process: subprocess.Popen = process) -> bool:
-                if process.poll() is not None:
-                    raise RuntimeError(f"Daphne exited, see {workdir}/daphne-{port}.log")
-                return bool(http_get(f"http://127.0.0.1:{port}/api/ws", timeout=1))
-            wait_for(ready, what=f"Daphne on {port}")
+            server = DaphneServer.start(self.project, extra_env=self.mode_env,
+                                        preexec_fn=raise_nofile)
+            self.processes.append(server.process)
+            self.ports.append(server.port)
 
     async def ensure_saver(self) -> LineProcess:
         if self.saver is None:
@@ -326,19 +293,14 @@ class ProjectTarget(Target):
 
     async def make_users(self, count: int) -> list[str]:
         saver = await self.ensure_saver()
-        answer = await saver.call({"cmd": "users", "count": count, "password": PASSWORD}, 120)
+        answer = await saver.call({"cmd": "users", "count": count, "password": DEMO_PASSWORD},
+                                  120)
         return answer["usernames"]
 
     def fetch_tokens(self, usernames: list[str]) -> list[str]:
         """``POST /api/ws/token`` with HTTP Basic, one per user (the throttle is per user)."""
-        tokens = []
-        for username in usernames:
-            request = urllib.request.Request(f"http://127.0.0.1:{self.ports[0]}/api/ws/token",
-                                             method="POST", data=b"",
-                                             headers=basic(username, PASSWORD))
-            with urllib.request.urlopen(request, timeout=30) as response:
-                tokens.append(json.loads(response.read())["token"])
-        return tokens
+        http = f"http://127.0.0.1:{self.ports[0]}"
+        return [fetch_token(http, username, DEMO_PASSWORD, timeout=30) for username in usernames]
 
     async def trigger(self, count: int) -> dict[str, Any]:
         saver = await self.ensure_saver()
@@ -348,7 +310,7 @@ class ProjectTarget(Target):
     def open_connections(self) -> int | None:
         """Open sockets as the server counts them (``/api/ws/stats``, admin)."""
         answers = [json.loads(http_get(f"http://127.0.0.1:{port}/api/ws/stats",
-                                       headers=basic("admin", PASSWORD)))
+                                       headers=basic("admin", DEMO_PASSWORD)))
                    for port in self.ports]
         if len(answers[0].get("processes", [])) >= len(self.ports):
             return answers[0]["connections"]["total"]  # totals across processes
@@ -358,10 +320,7 @@ class ProjectTarget(Target):
         if self.saver is not None:
             await self.saver.close()
             self.saver = None
-        self.stop()
-        if self.redis is not None:
-            self.redis.stop()
-            self.redis = None
+        await super().close()
 
 
 class YardstickTarget(Target):
@@ -383,15 +342,20 @@ class YardstickTarget(Target):
             args = [node_binary(), str(BENCH / "yardstick_socketio.js"), str(port)]
         else:
             args = [PYTHON, "-m", "bench.yardstick_websockets", "--port", str(port)]
-        process = spawn(args, workdir / f"{self.flavour}-{port}.log")
+        self.serve(args, port, workdir / f"{self.flavour}-{port}.log")
+
+    def serve(self, args: list[str], port: int, log: Path,
+              env: dict[str, str] | None = None) -> None:
+        """Start the one server process and wait until its ``/health`` answers."""
+        process = spawn(args, log, env=env)
         self.processes = [process]
         self.ports = [port]
 
         def ready() -> bool:
             if process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited, see {workdir}")
+                raise RuntimeError(f"{self.name} exited, see {log}")
             return bool(http_get(f"http://127.0.0.1:{port}/health", timeout=1))
-        wait_for(ready, what=f"{self.name} on {port}")
+        wait_for(ready, timeout=READY_S, what=f"{self.name} on {port}")
 
     async def trigger(self, count: int) -> dict[str, Any]:
         t0 = time.time() * 1000
@@ -419,23 +383,9 @@ class ChannelsTarget(YardstickTarget):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
         env.update({"BENCH_CHANNELS_REDIS_URL": self.redis.url, "PYTHONUNBUFFERED": "1"})
         port = free_port()
-        process = spawn([PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                         "bench.yardstick_channels:application"],
-                        workdir / f"channels-{port}.log", env=env)
-        self.processes = [process]
-        self.ports = [port]
-
-        def ready() -> bool:
-            if process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited, see {workdir}/channels-{port}.log")
-            return bool(http_get(f"http://127.0.0.1:{port}/health", timeout=1))
-        wait_for(ready, what=f"{self.name} on {port}")
-
-    async def close(self) -> None:
-        self.stop()
-        if self.redis is not None:
-            self.redis.stop()
-            self.redis = None
+        self.serve([PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                    "bench.yardstick_channels:application"],
+                   port, workdir / f"channels-{port}.log", env=env)
 
 
 def node_binary() -> str:

@@ -125,7 +125,7 @@ class RealtimeCollector:
                 family.add_metric([process], counts.get(name, 0))
             _add_counters(counts, process, simple, labelled, other)
             hist = row.get("latency", {})
-            latency.add_metric([process], _buckets(stats._dense(hist.get("counts", []))),
+            latency.add_metric([process], _buckets(stats.dense(hist.get("counts", []))),
                                hist.get("sum", 0.0))
         yield from (info, started, open_sockets, subscriptions, *simple.values(),
                     *labelled.values(), other, latency)
@@ -136,7 +136,7 @@ class RealtimeCollector:
         window = [0] * (len(stats.BOUNDS) + 1)
         for row in rows:
             window = [a + b for a, b in zip(
-                window, stats._dense(row.get("latency", {}).get("window", [])), strict=True)]
+                window, stats.dense(row.get("latency", {}).get("window", [])), strict=True)]
         for q in QUANTILES:
             value = stats.percentile(window, q)
             if value is not None:

@@ -15,6 +15,7 @@ from django.test import override_settings
 from realtime import stats
 from realtime.models import ProcessStats
 from realtime.publish import PROCESS_ORIGIN
+from realtime.stats import counting, publisher, shipping
 from tests.support.servers import RedisServer
 
 
@@ -307,7 +308,7 @@ def test_an_unreadable_store_shows_this_process_and_says_so(db: Any) -> None:
 async def test_the_publisher_writes_this_process_every_interval(realtime_settings: Any) -> None:
     realtime_settings(STATS_INTERVAL=0.05)
     stats.ensure_publishing()
-    task = stats._publisher
+    task = publisher._publisher
     try:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -319,7 +320,7 @@ async def test_the_publisher_writes_this_process_every_interval(realtime_setting
         assert rows, "no snapshot written"
         assert rows[0].snapshot["origin"] == PROCESS_ORIGIN
         stats.ensure_publishing()
-        assert stats._publisher is task  # one task per loop
+        assert publisher._publisher is task  # one task per loop
     finally:
         task.cancel()
 
@@ -369,8 +370,8 @@ def test_cluster_reads_redis_when_it_is_configured(redis_url: str, db: Any) -> N
 
 @pytest.fixture
 def not_serving(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[str]:
-    monkeypatch.setattr(stats, "_serving", False)
-    monkeypatch.setattr(stats, "shipper", stats.Shipper())
+    monkeypatch.setattr(counting, "_serving", False)
+    monkeypatch.setattr(shipping, "shipper", stats.Shipper())
     with override_settings(REDIS_URL=redis_url):
         yield redis_url
 
@@ -394,8 +395,8 @@ def test_a_command_ships_its_event_counts_to_redis(not_serving: str, db: Any) ->
 
 
 def test_shipping_retries_what_redis_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stats, "_serving", False)
-    monkeypatch.setattr(stats, "shipper", stats.Shipper())
+    monkeypatch.setattr(counting, "_serving", False)
+    monkeypatch.setattr(shipping, "shipper", stats.Shipper())
     with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
         stats.incr("events.product:updated", 3)
         stats.shipper.flush()
@@ -405,7 +406,7 @@ def test_shipping_retries_what_redis_refused(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_a_server_counts_its_events_itself(monkeypatch: pytest.MonkeyPatch,
                                            redis_url: str) -> None:
-    monkeypatch.setattr(stats, "_serving", True)
+    monkeypatch.setattr(counting, "_serving", True)
     before = stats.counters["events.order:updated"]
     with override_settings(REDIS_URL=redis_url):
         stats.incr("events.order:updated")
@@ -413,8 +414,8 @@ def test_a_server_counts_its_events_itself(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_without_redis_nothing_is_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stats, "_serving", False)
-    monkeypatch.setattr(stats, "shipper", stats.Shipper())
+    monkeypatch.setattr(counting, "_serving", False)
+    monkeypatch.setattr(shipping, "shipper", stats.Shipper())
     before = stats.counters["events.order:deleted"]
     stats.incr("events.order:deleted")  # the embedded server's bridge counts these
     assert stats.counters["events.order:deleted"] == before + 1

@@ -60,6 +60,17 @@ async def until(condition: Callable[[], Any], timeout: float = 15.0, interval: f
     raise TimeoutError(f"timed out waiting for {what}: {last_error!r}")
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM, and SIGKILL if it is still there after ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
@@ -114,9 +125,12 @@ class Project:
     @classmethod
     def create(cls, workdir: Path, redis_url: str | None = None,
                extra_env: dict[str, str] | None = None,
-               database_url: str | None = None) -> Project:
+               database_url: str | None = None,
+               drop_env: tuple[str, ...] = ("DJANGO_", "REDIS_")) -> Project:
+        """``drop_env``: prefixes of this process's environment variables the project's
+        processes do not inherit, so a caller's own settings do not leak into them."""
         workdir.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(drop_env)}
         env.update({
             "DJANGO_SETTINGS_MODULE": "omni_sales.settings",
             "DATABASE_URL": database_url or f"sqlite:///{workdir / 'db.sqlite3'}",
@@ -194,14 +208,17 @@ class DaphneServer:
 
     @classmethod
     def start(cls, project: Project, port: int | None = None,
-              extra_env: dict[str, str] | None = None, server: str = "realtime") -> DaphneServer:
+              extra_env: dict[str, str] | None = None, server: str = "realtime",
+              preexec_fn: Callable[[], None] | None = None) -> DaphneServer:
+        """``server`` names the ASGI server (SERVERS); ``preexec_fn`` runs in the child
+        before it starts (the bench raises its open-files limit there)."""
         command = SERVERS[server]
         port = port or free_port()
         log_path = project.workdir / f"{'daphne' if server == 'realtime' else server}-{port}.log"
         env = {**project.env, **(extra_env or {})}
         with log_path.open("ab") as log:
             process = subprocess.Popen(command(port), cwd=ROOT, env=env, stdout=log,
-                                       stderr=subprocess.STDOUT)
+                                       stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         started = cls(project, port, process, log_path, extra_env or {}, server)
         started.wait_ready()
         return started
@@ -223,13 +240,7 @@ class DaphneServer:
         self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
 
 
 def session_cookie(project: Project, username: str) -> str:

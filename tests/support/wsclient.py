@@ -16,11 +16,11 @@ from websockets.exceptions import ConnectionClosed
 Frame = dict[str, Any]
 
 
-def fetch_token(http: str, username: str, password: str) -> str:
+def fetch_token(http: str, username: str, password: str, timeout: float = 5) -> str:
     credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
     request = urllib.request.Request(f"{http}/api/ws/token", method="POST", data=b"",
                                      headers={"Authorization": f"Basic {credentials}"})
-    with urllib.request.urlopen(request, timeout=5) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())["token"]
 
 
