@@ -25,18 +25,17 @@ from .conf import setting
 from .events import NAMESPACES, Access, namespaces_for
 from .events import registry as declared
 from .follower import follower
+from .frames import batch_message, error_frame, event_frame, frame
 from .groups import everyone_group, role_group, subscription_group, user_group
-from .hub import SEND, batch_message, hub
+from .hub import hub
 from .limits import new_bucket, registry
+from .messages import Message
 from .protocol import (
     PROTOCOL_VERSION,
     ClientFrame,
     CloseCode,
     ErrorCode,
     FrameError,
-    error_frame,
-    event_frame,
-    frame,
     parse,
     require,
 )
@@ -110,7 +109,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         # (from its ``since`` or a replay): live events at or below it are dropped.
         self.floors: dict[str, int] = {}
         # Live events held back while a subscribe sends ``subscribed`` and replays.
-        self.holding: dict[str, list[dict[str, Any]]] = {}
+        self.holding: dict[str, list[Message]] = {}
         self.accepted = False
         self.closed = False
         self.awaiting_pong = False
@@ -216,7 +215,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.awaiting_pong = True
         await self.send_frame("ping", {"ts": stamp})
 
-    async def deliver(self, messages: list[dict[str, Any]], send: dict[str, Any]) -> None:
+    async def deliver(self, messages: list[Message], send: dict[str, Any]) -> None:
         """Events for this socket's groups, already encoded as ``send`` (one frame or a
         batch); the hub's fan-out calls it. Events the socket must not get now are
         left out, and the frame rebuilt for the rest."""
@@ -232,7 +231,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if len(wanted) != len(messages):
                 if not wanted:
                     return
-                send = wanted[0][SEND] if len(wanted) == 1 else batch_message(wanted)
+                send = (wanted[0].send if len(wanted) == 1
+                        else batch_message(message.text for message in wanted))
         try:
             if self.send_timeout is None:
                 await self.wire_send(send)
@@ -269,12 +269,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
         asyncio.get_running_loop().create_task(close(), context=contextvars.Context())
 
-    def wants(self, message: dict[str, Any]) -> bool:
+    def wants(self, message: Message) -> bool:
         """Whether a live event goes out now: subscribed, not replayed already, and not
         held back by a subscribe in progress (it then joins the held ones)."""
-        if message["targeted"]:
+        if message.targeted:
             return True
-        namespace = message["ns"]
+        namespace = message.ns
         held = self.holding.get(namespace)
         if held is not None:
             held.append(message)
@@ -282,12 +282,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if namespace not in self.subscriptions:
             return False
         floor = self.floors.get(namespace)
-        return floor is None or message["id"] > floor
+        return floor is None or message.id > floor
 
-    async def control(self, message: dict[str, Any]) -> None:
+    async def control(self, message: Message) -> None:
         """A session ended or a role may have changed: close or keep the socket."""
-        if message["action"] == SESSION_ENDED:
-            if self.session and message["session"] == self.session:
+        if message.action == SESSION_ENDED:
+            if self.session and message.session == self.session:
                 await self.terminate(CloseCode.SESSION_ENDED, "session ended")
             return
         if self.identity.user_id is None:
@@ -428,7 +428,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send_subscribed(namespace, since, ref)
         finally:
             for message in self.holding.pop(namespace, ()):
-                await self.deliver([message], message[SEND])
+                await self.deliver([message], message.send)
 
     async def send_subscribed(self, namespace: str, since: int | None, ref: Any) -> None:
         """``subscribed``, then (with ``since``) the replay or a ``reset``.

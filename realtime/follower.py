@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
 
 from channels.db import database_sync_to_async
 from django.db.models import Max
@@ -36,6 +35,7 @@ from django.db.models import Max
 from . import stats, wake
 from .conf import setting
 from .hub import hub
+from .messages import Message
 from .models import Event
 from .process import LoopTask
 from .retention import pruner
@@ -71,7 +71,7 @@ class Follower:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.cursor = 0
-        self.held: dict[int, dict[str, Any]] = {}
+        self.held: dict[int, Message] = {}
         self.loaded = asyncio.Event()
         self.woken = asyncio.Event()
         self.gap_timer: asyncio.TimerHandle | None = None
@@ -101,9 +101,9 @@ class Follower:
         """Read the log now."""
         self.woken.set()
 
-    def offer(self, message: dict[str, Any]) -> None:
+    def offer(self, message: Message) -> None:
         """An event from the fast path: out now if it is the next one, else held."""
-        position = message["id"]
+        position = message.id
         if self.loaded.is_set() and position <= self.cursor:
             stats.incr("log.duplicates")
             return
@@ -116,8 +116,8 @@ class Follower:
         if self.gap_timer is None and self.loop is not None:
             self.gap_timer = self.loop.call_later(setting("GAP_GRACE") / 1000, self.poke)
 
-    def _hand(self, message: dict[str, Any]) -> None:
-        self.cursor = message["id"]
+    def _hand(self, message: Message) -> None:
+        self.cursor = message.id
         hub.dispatch_event(message)
 
     def _release_held(self) -> None:

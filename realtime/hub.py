@@ -31,33 +31,17 @@ from typing import TYPE_CHECKING, Any
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from .conf import setting
-from .protocol import text_frame
+from .frames import batch_message
+from .messages import EVENT, Message
 
 if TYPE_CHECKING:
     from .consumers import RealtimeConsumer
 
 logger = logging.getLogger("realtime.hub")
 
-EVENT = "rt.event"
-CONTROL = "rt.control"
 # During a fan-out the clock is looked at every CHECK_EVERY sockets, and the loop
 # handed back once FAN_OUT_SLICE ms have passed (realtime/conf.py).
 CHECK_EVERY = 16
-# The pre-built WebSocket frame of an event, for servers that write it as is.
-WIRE = "realtime.wire"
-# The whole ``websocket.send`` message of an event, shared by every socket's send.
-SEND = "realtime.send_message"
-
-
-def send_message(text: str) -> dict[str, Any]:
-    """The ``websocket.send`` message of a frame, with its wire bytes for realtime.server."""
-    return {"type": "websocket.send", "text": text, WIRE: text_frame(text)}
-
-
-def batch_message(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """One ``batch`` frame of events, in order, from their already-encoded texts."""
-    texts = ",".join(message["text"] for message in messages)
-    return send_message(f'{{"type":"batch","data":[{texts}]}}')
 
 
 def is_local(layer: Any) -> bool:
@@ -84,9 +68,9 @@ class Hub:
         self.layer_ok = True
         self.last_probe_back = 0.0
         # Debounced messages per (key, group) and the timer already set for them.
-        self.pending: dict[tuple[str, str], dict[str, Any]] = {}
+        self.pending: dict[tuple[str, str], Message] = {}
         # Events waiting for the fan-out task, in arrival order, with their group.
-        self.backlog: list[tuple[str, dict[str, Any]]] = []
+        self.backlog: list[tuple[str, Message]] = []
         self.drainer: asyncio.Task | None = None
 
     def ensure(self) -> None:
@@ -116,7 +100,7 @@ class Hub:
         if not members:
             del self.groups[group]
 
-    async def publish(self, message: dict[str, Any]) -> None:
+    async def publish(self, message: Message) -> None:
         """Send one event to every server process: through the layer, and straight to
         this process's follower when it runs here (the layer's copy is then a duplicate
         it drops). Raises if the layer refused it.
@@ -127,10 +111,10 @@ class Hub:
         from .follower import follower
 
         if follower.running_here():
-            follower.offer(dict(message))
+            follower.offer(message)
         layer = get_channel_layer()
         if not is_local(layer):
-            await layer.group_send(log_group(), message)
+            await layer.group_send(log_group(), message.to_layer())
 
     async def _link_forever(self) -> None:
         """Keep a channel on the layer, in the log group, and tell the follower whether
@@ -187,7 +171,7 @@ class Hub:
                         logger.warning("channel layer back; filling the gap from the event log")
                         self._set_layer_ok(True, follower)
                     continue
-                follower.offer(message)
+                follower.offer(Message.from_layer(message))
         finally:
             if receiving is not None and not receiving.done():
                 receiving.cancel()
@@ -201,13 +185,13 @@ class Hub:
         stats.incr("layer.recovered" if ok else "layer.lost")
         follower.poke()
 
-    def dispatch_event(self, message: dict[str, Any]) -> None:
+    def dispatch_event(self, message: Message) -> None:
         """An event in position order, from the follower, to each group it is for."""
-        for group in message.get("groups", ()):
+        for group in message.groups:
             if group in self.groups:
                 self.dispatch(group, message)
 
-    def dispatch(self, group: str, message: dict[str, Any]) -> None:
+    def dispatch(self, group: str, message: Message) -> None:
         """Queue a message for the group's local members (debounced ones after the window).
 
         Events wait in one backlog, in arrival order, for the drain task; whatever
@@ -215,29 +199,26 @@ class Hub:
         on its next round, so a burst costs one write per socket per round, not per
         event. An idle hub sends a lone event at once, as a frame of its own.
         """
-        key = message.get("debounce")
+        key = message.debounce
         if key is not None:
             slot = (key, group)
             if slot not in self.pending:
                 asyncio.get_running_loop().call_later(setting("DEBOUNCE_WINDOW") / 1000,
                                                       self._fire, slot,
                                                       context=contextvars.Context())
-            elif self.pending[slot]["id"] > message["id"]:
+            elif self.pending[slot].id > message.id:
                 return
             self.pending[slot] = message
             return
         if not self.groups.get(group):
             return
-        if message["type"] != EVENT:
+        if message.kind != EVENT:
             # Control may query the database: run it in a context of its own, not in
             # the publisher's (an async_to_sync call whose executor ends with it).
             loop = asyncio.get_running_loop()
             for consumer in tuple(self.groups[group]):
                 loop.create_task(consumer.control(message), context=contextvars.Context())
             return
-        if SEND not in message:
-            # The ASGI send message every member writes, built once per event.
-            message[SEND] = send_message(message["text"])
         self.backlog.append((group, message))
         if self.drainer is None:
             self.drainer = asyncio.get_running_loop().create_task(
@@ -254,7 +235,7 @@ class Hub:
         try:
             while self.backlog:
                 rounds, self.backlog = self.backlog, []
-                by_group: dict[str, list[dict[str, Any]]] = {}
+                by_group: dict[str, list[Message]] = {}
                 for group, message in rounds:
                     by_group.setdefault(group, []).append(message)
                 for group, messages in by_group.items():
@@ -262,7 +243,7 @@ class Hub:
         finally:
             self.drainer = None
 
-    async def _fan_out(self, group: str, messages: list[dict[str, Any]]) -> None:
+    async def _fan_out(self, group: str, messages: list[Message]) -> None:
         """Events of one group to its members: one frame each, or ``batch`` frames.
 
         Yields to the loop every FAN_OUT_SLICE of time and after each frame: transports flush
@@ -277,7 +258,7 @@ class Hub:
         slice_s = setting("FAN_OUT_SLICE") / 1000
         for start in range(0, len(messages), size):
             part = messages[start:start + size]
-            send = part[0][SEND] if len(part) == 1 else batch_message(part)
+            send = part[0].send if len(part) == 1 else batch_message(m.text for m in part)
             members = self.groups.get(group)
             if not members:
                 return
@@ -296,8 +277,7 @@ class Hub:
     def _fire(self, slot: tuple[str, str]) -> None:
         message = self.pending.pop(slot, None)
         if message is not None:
-            message = {k: v for k, v in message.items() if k != "debounce"}
-            self.dispatch(slot[1], message)
+            self.dispatch(slot[1], message.without_debounce())
 
 
 hub = Hub()

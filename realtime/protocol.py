@@ -1,4 +1,4 @@
-"""Frames of docs/protocol.md: parsing client frames, building server frames, codes.
+"""Frames of docs/protocol.md: parsing client frames, the codes (building: frames.py).
 
 ``realtime/static/realtime/js/constants.js`` mirrors the tables here; a test keeps the
 two equal.
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-import struct
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 PROTOCOL_VERSION = 1
@@ -123,48 +121,6 @@ def parse(text: str) -> ClientFrame:
     if not isinstance(data, dict):
         raise FrameError(ErrorCode.BAD_MESSAGE, "'data' must be an object", ref)
     return ClientFrame(frame_type, data, ref)
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON, ASCII-escaped: a lone surrogate echoed from a client stays sendable."""
-    return json.dumps(obj, separators=(",", ":"), default=str, allow_nan=False)
-
-
-def frame(frame_type: str, data: Any = None, ref: Any = None) -> str:
-    out: dict[str, Any] = {"type": frame_type, "data": {} if data is None else data}
-    if ref is not None:
-        out["ref"] = ref
-    return dumps(out)
-
-
-def error_frame(code: str, message: str, ref: Any = None, **extra: Any) -> str:
-    return frame("error", {"code": code, "message": message, **extra}, ref)
-
-
-def event_frame(event_id: int, event_type: str, namespace: str, ts: datetime | str,
-                payload: dict[str, Any]) -> str:
-    """The text of one event frame; built once per publish, sent as is to every socket."""
-    if isinstance(ts, datetime):
-        ts = ts.isoformat().replace("+00:00", "Z")
-    return dumps({"type": event_type, "id": event_id, "namespace": namespace,
-                  "ts": ts, "data": payload})
-
-
-def text_frame(text: str) -> bytes:
-    """The WebSocket wire bytes of a server text frame (RFC 6455: FIN, opcode 1, unmasked).
-
-    Built once per event and written as is to every socket by ``realtime.server``,
-    instead of each socket encoding and framing the same text again.
-    """
-    payload = text.encode("utf-8")
-    size = len(payload)
-    if size < 126:
-        header = bytes((0x81, size))
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", 0x81, 126, size)
-    else:
-        header = struct.pack("!BBQ", 0x81, 127, size)
-    return header + payload
 
 
 def require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], ref: Any,

@@ -24,11 +24,12 @@ from . import stats, wake
 from .conf import setting
 from .debounce import debounce_key
 from .events import NAMESPACES, Namespace, namespace_of
+from .frames import event_frame
 from .groups import event_groups, user_group
-from .hub import CONTROL, EVENT, hub
+from .hub import hub
+from .messages import CONTROL, EVENT, Message
 from .models import Event, PendingEvent
 from .process import PROCESS_ORIGIN
-from .protocol import event_frame
 from .sequencer import position_of, sequence
 from .sessions import CONTROL_NAMESPACE
 
@@ -94,28 +95,20 @@ def committed(pending: PendingEvent) -> None:
     pending.position = position
 
 
-def event_message(event: Event) -> dict[str, Any]:
+def event_message(event: Event) -> Message:
     """The message of an event, from publisher to hubs: its frame encoded once, its
     position, and the groups it is for."""
-    groups = groups_of(event)
+    groups = tuple(groups_of(event))
     if event.namespace == CONTROL_NAMESPACE:
-        return {"type": CONTROL, "id": event.pk, "groups": groups, "action": event.type,
-                "session": event.payload.get("session", "")}
-    message = {
-        "type": EVENT,
-        "id": event.pk,
-        "ns": event.namespace,
-        "groups": groups,
-        "targeted": event.is_targeted,
+        return Message(CONTROL, event.pk, groups, action=event.type,
+                       session=event.payload.get("session", ""))
+    return Message(
+        EVENT, event.pk, groups, ns=event.namespace, targeted=event.is_targeted,
         # Commit-to-send latency is measured from here (epoch seconds).
-        "at": event.created_at.timestamp(),
-        "text": event_frame(event.pk, event.type, event.namespace, event.created_at,
-                            event.payload),
-    }
-    key = debounce_key(event.type, event.payload)
-    if key is not None:
-        message["debounce"] = key
-    return message
+        at=event.created_at.timestamp(),
+        text=event_frame(event.pk, event.type, event.namespace, event.created_at,
+                         event.payload),
+        debounce=debounce_key(event.type, event.payload))
 
 
 def groups_of(event: Event) -> list[str]:

@@ -29,7 +29,7 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
-from .hub import WIRE
+from .frames import WIRE
 
 logger = logging.getLogger("realtime.server")
 

@@ -79,16 +79,16 @@ def record_batch() -> None:
     counters["frames.batch"] += 1
 
 
-def record_delivery(message: dict[str, Any], _now: Any = time.time,
+def record_delivery(message: Any, _now: Any = time.time,
                     _bucket: Any = bisect_left, _bounds: tuple[float, ...] = BOUNDS) -> None:
     """One event frame handed to a socket; on the fan-out path, so kept cheap.
 
-    ``message["at"]`` is the event's creation time (epoch seconds): every
+    ``message.at`` (realtime.messages) is the event's creation time (epoch seconds): every
     delivery lands in the latency histogram, one bucket increment (about 0.3 µs
     in all, ``Histogram.observe`` inlined).
     """
     counters["deliveries"] += 1
-    at = message.get("at")
+    at = message.at
     if at is not None:
         seconds = _now() - at
         if seconds > 0:

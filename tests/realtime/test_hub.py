@@ -13,15 +13,17 @@ from channels.layers import channel_layers
 from django.test import override_settings
 
 from realtime.follower import follower
-from realtime.hub import EVENT, WIRE, Hub, hub, log_group
-from realtime.protocol import text_frame
+from realtime.frames import WIRE, text_frame
+from realtime.hub import Hub, hub, log_group
+from realtime.messages import EVENT, Message
 from realtime.publish import event_message
 from tests.support.recorder import Recorder
 
 
-def event(event_id: int, ns: str = "orders", **extra: Any) -> dict[str, Any]:
-    return {"type": EVENT, "id": event_id, "ns": ns, "targeted": False, "at": 0.0,
-            "text": f'{{"id":{event_id}}}', **extra}
+def event(event_id: int, ns: str = "orders", groups: tuple[str, ...] = (),
+          **extra: Any) -> Message:
+    return Message(EVENT, event_id, tuple(groups), ns=ns, at=0.0,
+                   text=f'{{"id":{event_id}}}', **extra)
 
 
 async def until(condition: Any, timeout: float = 5.0) -> None:
@@ -144,7 +146,7 @@ async def test_a_failing_member_does_not_stop_the_fan_out_or_the_next_events() -
 
 async def test_a_process_without_members_only_sends() -> None:
     hub = Hub()
-    await hub.publish(event(1, groups=["rt.orders"]))  # no loop state, no receiving task
+    await hub.publish(event(1, groups=("rt.orders",)))  # no loop state, no receiving task
     assert hub.loop is None and hub.task is None
 
 
@@ -159,7 +161,7 @@ async def test_a_burst_for_one_key_reaches_members_once_with_the_latest() -> Non
     assert member.ids == []
     await until(lambda: len(member.ids) == 2)
     assert sorted(member.ids) == [12, 13]
-    assert all("debounce" not in message for message in member.messages)
+    assert all(message.debounce is None for message in member.messages)
 
 
 @pytest.fixture
@@ -187,8 +189,8 @@ async def test_with_redis_the_process_subscribes_once_and_fans_out(
     assert hub.channel is not None and len(loop_layer.groups) == 1
     logged = await log_elsewhere("orders", "order:created", {"id": 1})
     message = event_message(logged)
-    assert message["groups"] == ["rt.orders"]
-    await redis_layer.group_send(log_group(), message)  # as another process would
+    assert message.groups == ("rt.orders",)
+    await redis_layer.group_send(log_group(), message.to_layer())  # as another process
     await until(lambda: all(member.ids == [logged.pk] for member in members))
     for member in members:
         await hub.leave("rt.orders", member)
@@ -211,7 +213,8 @@ async def test_the_layer_keeps_delivering_across_many_probe_rounds(
     log_channel = loop_layer._get_group_channel_name(log_group())
     await until(lambda: loop_layer.groups.get(log_channel) == {hub.channel})
     for position in range(1, 41):  # about 40 probe rounds
-        await redis_layer.group_send(log_group(), event(position, groups=["rt.orders"]))
+        await redis_layer.group_send(log_group(),
+                                     event(position, groups=("rt.orders",)).to_layer())
         await asyncio.sleep(0.02)  # the publishers' pace
     await until(lambda: len(member.ids) == 40)
     assert member.ids == list(range(1, 41)) and hub.layer_ok

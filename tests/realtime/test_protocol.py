@@ -7,14 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from realtime.frames import error_frame, event_frame, frame
 from realtime.protocol import (
     CLOSE_CODES,
     ERROR_CODES,
     PROTOCOL_VERSION,
     FrameError,
-    error_frame,
-    event_frame,
-    frame,
     parse,
     require,
     should_reconnect,
@@ -140,7 +138,7 @@ def test_text_frame_is_the_rfc6455_encoding_a_client_decodes(size):
     from websockets.frames import Frame, Opcode
     from websockets.streams import StreamReader
 
-    from realtime.protocol import text_frame
+    from realtime.frames import text_frame
 
     text = "é" * (size // 2) + "x" * (size % 2)
     reader = StreamReader()

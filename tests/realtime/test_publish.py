@@ -17,8 +17,8 @@ from realtime import stats
 from realtime.events import UnknownEventType
 from realtime.follower import follower
 from realtime.groups import namespace_group, owner_group
-from realtime.hub import EVENT as EVENT_MESSAGE_TYPE
-from realtime.hub import SEND, hub
+from realtime.hub import hub
+from realtime.messages import EVENT
 from realtime.models import Event, PendingEvent
 from realtime.publish import emit, event_message, publish
 from tests.support.recorder import Recorder
@@ -73,9 +73,9 @@ async def test_emit_publishes_only_on_commit(running_follower: None) -> None:
         return Event.objects.get(pk=pending.position)
 
     event = await database_sync_to_async(work)()
-    assert [{k: v for k, v in m.items() if k != SEND} for m in recorder.messages] == [
-        event_message(event)]
-    assert recorder.messages[0]["type"] == EVENT_MESSAGE_TYPE
+    [message] = recorder.messages
+    assert message.to_layer() == event_message(event).to_layer()
+    assert message.kind == EVENT
 
 
 @pytest.mark.django_db(transaction=True)
@@ -85,8 +85,8 @@ async def test_owner_scoped_event_reaches_namespace_and_owner_groups(
     await hub.join(namespace_group("payments"), everyone)
     await hub.join(owner_group("payments", 77), owner)
     event = await database_sync_to_async(emit)("payment:received", {"id": 1}, owner=77)
-    assert [m["id"] for m in everyone.messages] == [event.position]
-    assert [m["id"] for m in owner.messages] == [event.position]
+    assert [m.id for m in everyone.messages] == [event.position]
+    assert [m.id for m in owner.messages] == [event.position]
 
 
 @pytest.mark.django_db(transaction=True)

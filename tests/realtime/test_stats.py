@@ -13,6 +13,7 @@ from channels.db import database_sync_to_async
 from django.test import override_settings
 
 from realtime import stats
+from realtime.messages import EVENT, Message
 from realtime.models import ProcessStats
 from realtime.publish import PROCESS_ORIGIN
 from realtime.stats import counting, publisher, shipping
@@ -101,8 +102,8 @@ def test_latency_figures_are_milliseconds() -> None:
 def test_record_delivery_counts_and_measures_from_the_event_creation() -> None:
     deliveries = stats.counters["deliveries"]
     before = list(stats.latency.counts)
-    stats.record_delivery({"type": "rt.event", "id": 1, "ns": "orders", "targeted": False,
-                           "at": time.time() - 0.02, "text": "{}"})
+    stats.record_delivery(Message(EVENT, 1, ("rt.orders",), ns="orders",
+                                  at=time.time() - 0.02, text="{}"))
     assert stats.counters["deliveries"] == deliveries + 1
     changed = [i for i, (a, b) in enumerate(zip(before, stats.latency.counts, strict=True))
                if a != b]
@@ -112,7 +113,7 @@ def test_record_delivery_counts_and_measures_from_the_event_creation() -> None:
 
 def test_a_clock_ahead_counts_as_zero_latency() -> None:
     first = stats.latency.counts[0]
-    stats.record_delivery({"id": 2, "at": time.time() + 5})
+    stats.record_delivery(Message(EVENT, 2, (), at=time.time() + 5))
     assert stats.latency.counts[0] == first + 1
 
 
@@ -170,7 +171,7 @@ def test_latency_window_forgets_deliveries_older_than_a_minute() -> None:
     sampler.tick(now - 1)
     sampler.tick(now)
     assert sampler.latency[0][0] == now - 61
-    stats.record_delivery({"id": 3, "at": time.time() - 0.001})
+    stats.record_delivery(Message(EVENT, 3, (), at=time.time() - 0.001))
     seconds, window = sampler.latency_window()
     assert 60 <= seconds < 63
     assert sum(window) == 1

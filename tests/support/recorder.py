@@ -7,14 +7,14 @@ from typing import Any
 
 class Recorder:
     def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
+        self.messages: list[Any] = []
         # The ``websocket.send`` message of each delivery (a frame or a batch).
         self.sends: list[dict[str, Any]] = []
 
-    async def deliver(self, messages: list[dict[str, Any]], send: dict[str, Any]) -> None:
+    async def deliver(self, messages: list[Any], send: dict[str, Any]) -> None:
         self.messages.extend(messages)
         self.sends.append(send)
 
     @property
     def ids(self) -> list[int]:
-        return [message["id"] for message in self.messages]
+        return [message.id for message in self.messages]

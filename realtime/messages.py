@@ -1,0 +1,62 @@
+"""What the fan-out carries: one typed message per event, from publisher to sockets.
+
+A message is built once per event (``publish.event_message``), crosses the channel
+layer as a plain dict (``to_layer``/``from_layer``: the layer serializes dicts), and
+is handed by the follower to the hub, which hands the same object to every member
+socket of its groups. Its ``send`` (the ASGI ``websocket.send`` message, with the
+frame's wire bytes) is built the first time a socket needs it, then shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .frames import send_message
+
+EVENT = "rt.event"
+CONTROL = "rt.control"
+_LAYER_FIELDS = ("id", "groups", "ns", "targeted", "at", "text", "debounce", "action",
+                 "session")
+
+
+@dataclass(slots=True, eq=False)
+class Message:
+    """An event (``kind`` EVENT) or a control message to a user's sockets (CONTROL)."""
+
+    kind: str
+    id: int
+    groups: tuple[str, ...]
+    ns: str = ""
+    targeted: bool = False
+    # The event's creation time (epoch seconds): delivery latency is measured from it.
+    at: float | None = None
+    text: str = ""
+    # The coalescing key of a debounced event (realtime.debounce), if it is one.
+    debounce: str | None = None
+    # CONTROL only: what happened, and the session fingerprint it is about.
+    action: str = ""
+    session: str = ""
+    _send: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def send(self) -> dict[str, Any]:
+        if self._send is None:
+            self._send = send_message(self.text)
+        return self._send
+
+    def without_debounce(self) -> Message:
+        return replace(self, debounce=None)
+
+    def to_layer(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.kind}
+        for name in _LAYER_FIELDS:
+            out[name] = getattr(self, name)
+        out["groups"] = list(self.groups)
+        return out
+
+    @classmethod
+    def from_layer(cls, data: dict[str, Any]) -> Message:
+        values = {name: data[name] for name in _LAYER_FIELDS if name in data}
+        values["groups"] = tuple(values.get("groups", ()))
+        return cls(kind=data["type"], **values)
