@@ -113,6 +113,9 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
     # A process shut down with SIGTERM takes its sockets out of the shared count at
     # once (not after PROCESS_TTL): its two slots are free on the other process.
     await b.close()
+    # The client's close returns before the server's cleanup has left Redis: wait for it.
+    await until(lambda: stats(second)["processes"][0]["connections"]["total"] == 1,
+                what="socket b gone")
     d = await WS.open(f"{first.ws}/api/ws")
     await c.close()
     await until(lambda: stats(second)["processes"][0]["connections"]["total"] == 0,
