@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import signal
 import socket
 import urllib.error
@@ -297,29 +296,3 @@ async def test_a_server_stopped_right_after_its_clients_left_leaves_no_shared_co
     await asyncio.gather(*closing, return_exceptions=True)
     assert counted() == before  # not left to expire after PROCESS_TTL
     client.close()
-
-
-async def test_sigterm_closes_with_1001_and_a_resume_loses_nothing(start_server, project):
-    server = start_server()
-    ws = await WS.open(f"{server.ws}/api/ws", token=fetch_token(server.http, "manager",
-                                                               DEMO_PASSWORD))
-    since = (await ws.subscribe("orders"))["data"]["lastEventId"]
-    os.kill(server.process.pid, signal.SIGTERM)
-    assert await ws.wait_closed() == 1001
-    server.process.wait(15)
-    out = await project.ashell("""
-from orders.models import Customer, Order
-for total in ("11.00", "12.00"):
-    print("ORDER", Order.objects.create(customer=Customer.objects.get(user__username="bob"),
-                                        total=total).pk)
-""")
-    missed = [int(line.split()[1]) for line in out.splitlines() if line.startswith("ORDER ")]
-    restarted = start_server()
-    again = await WS.open(f"{restarted.ws}/api/ws", token=fetch_token(restarted.http, "manager",
-                                                                     DEMO_PASSWORD))
-    reply = await again.subscribe("orders", since=since)
-    assert reply["data"]["recovered"] is True
-    for order_id in missed:
-        created = await again.expect("order:created")
-        assert created["data"]["id"] == order_id
-    await again.close()
