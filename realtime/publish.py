@@ -161,7 +161,8 @@ def publish(events: Event | Iterable[Event]) -> bool:
 # The ``emit_<namespace>_event(action, payload_or_instance)`` helpers of the old API,
 # one per registered namespace, made when first asked for: the registry is written
 # by the apps' ``realtime.py`` modules after this module is imported.
-_helpers: dict[str, Callable[..., PendingEvent | None]] = {}
+# Per helper name, the declaration it was made from and the helper.
+_helpers: dict[str, tuple[Namespace, Callable[..., PendingEvent | None]]] = {}
 
 
 def _make_helper(ns: Namespace) -> Callable[..., PendingEvent | None]:
@@ -189,12 +190,17 @@ def _make_helper(ns: Namespace) -> Callable[..., PendingEvent | None]:
 
 
 def helpers() -> dict[str, Callable[..., PendingEvent | None]]:
-    """Every registered namespace's helper, by name."""
+    """Every registered namespace's helper, by name; made again only for a namespace
+    registered anew (a test's, or a host's re-declaration)."""
+    found = {}
     for ns in NAMESPACES.values():
-        if ns.helper and (ns.helper not in _helpers
-                          or _helpers[ns.helper].__doc__ != _make_helper(ns).__doc__):
-            _helpers[ns.helper] = _make_helper(ns)
-    return {ns.helper: _helpers[ns.helper] for ns in NAMESPACES.values() if ns.helper}
+        if not ns.helper:
+            continue
+        made = _helpers.get(ns.helper)
+        if made is None or made[0] is not ns:
+            made = _helpers[ns.helper] = (ns, _make_helper(ns))
+        found[ns.helper] = made[1]
+    return found
 
 
 def __getattr__(name: str) -> Any:
