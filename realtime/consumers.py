@@ -203,6 +203,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.closed:
             return
         self.closed = True
+        await self.close_now(code, reason)
+
+    async def close_now(self, code: int, reason: str = "") -> None:
         try:
             await self.close(code, reason or None)
         finally:
@@ -260,14 +263,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         stats.incr("dropped.slow_reader")
         logger.warning("slow reader dropped conn=%s user=%s role=%s", self.connection_id,
                        self.identity.user_id, self.identity.role)
-
-        async def close() -> None:
-            try:
-                await self.close(CloseCode.POLICY)
-            finally:
-                await self.cleanup(CloseCode.POLICY)
-
-        asyncio.get_running_loop().create_task(close(), context=contextvars.Context())
+        asyncio.get_running_loop().create_task(
+            self.close_now(CloseCode.POLICY, "slow reader"), context=contextvars.Context())
 
     def wants(self, message: Message) -> bool:
         """Whether a live event goes out now: subscribed, not replayed already, and not

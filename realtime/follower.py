@@ -63,7 +63,7 @@ def _after(cursor: int) -> list[Event]:
 
 
 @database_sync_to_async
-def _number_stragglers() -> list[Event]:
+def _sequence_stragglers() -> list[Event]:
     return sequence() if stragglers(STRAGGLER_AGE) else []
 
 
@@ -195,7 +195,7 @@ class Follower:
         from .publish import apublish
 
         try:
-            events = await _number_stragglers()
+            events = await _sequence_stragglers()
         except Exception:
             logger.exception("numbering waiting outbox rows failed")
             return
