@@ -204,13 +204,12 @@ def check_asgi_application(app_configs: Any = None, **kwargs: Any) -> list[Check
 
 @register(Tags.compatibility, deploy=True)
 def check_server_guarantees(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """``check --deploy``: which server runs the app is not knowable from a check, and two
-    guarantees exist only under ``python -m realtime.server``; say so once, as an Info."""
+    """``check --deploy``: which server runs the app is not knowable from a check, and one
+    guarantee exists only under ``python -m realtime.server``; say so once, as an Info."""
     return [Info(
-        "The frame-size guard (1009 from a frame's header, before an oversized frame is "
-        "buffered) and the slow-reader bound (MAX_OUTBOUND_BUFFER) exist only under "
-        "python -m realtime.server.",
-        hint="Serve WebSockets with python -m realtime.server; under stock daphne or "
-             "uvicorn an oversized message is refused with 4009 after it was received, and "
-             "a client that stops reading is not dropped.",
+        "The frame-size guard (1009 from a frame's header at MAX_PAYLOAD, before an "
+        "oversized frame is buffered) exists only under python -m realtime.server.",
+        hint="Serve WebSockets with python -m realtime.server; under stock daphne, "
+             "runserver or uvicorn a message over MAX_PAYLOAD is refused with 4009 once it "
+             "was received, and one over the server's own limit with 1009.",
         id="realtime.I001")]

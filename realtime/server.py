@@ -15,7 +15,6 @@ Accepts every ``daphne`` argument, and django-admin's ``--settings``; without it
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import importlib
 import inspect
@@ -29,18 +28,10 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
+from .daphne_sockets import close_websockets, pending_bytes
 from .frames import WIRE
 
 logger = logging.getLogger("realtime.server")
-
-GOING_AWAY = 1001
-
-
-def pending_bytes(transport: Any) -> int:
-    """Bytes Twisted holds for this connection that the peer has not taken yet."""
-    buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
-    return buffered + getattr(transport, "_tempDataLen", 0)
-
 
 # Close codes an endpoint may send (RFC 6455, 7.4.1) that autobahn's sendClose()
 # refuses, which docs/protocol.md uses: going away, policy, too big, try again later.
@@ -124,41 +115,8 @@ class RealtimeServer(Server):
         super().run()
 
     def close_websockets(self) -> Any:
-        """1001 to every open socket, then wait (bounded) for them to finish closing."""
-        from twisted.internet import defer, reactor, task
-
-        from .conf import setting
-
-        sockets = [p for p in list(getattr(self, "connections", {}))
-                   if isinstance(p, WebSocketProtocol) and p.state == p.STATE_OPEN]
-        for protocol in sockets:
-            protocol.sendCloseFrame(code=GOING_AWAY, reasonUtf8=b"server shutting down")
-        # Daphne cancels the applications during this same phase, before their own
-        # cleanup runs — also those of sockets that closed just before and whose
-        # disconnect is still queued: take this process's sockets out of the shared
-        # per-IP and presence sets here, so a restart does not find them counted.
-        forgotten = defer.Deferred.fromFuture(asyncio.ensure_future(forget_shared()))
-        if not sockets:
-            return forgotten
-        logger.info("shutdown: closing %s sockets with 1001", len(sockets))
-        deadline = reactor.seconds() + setting("SHUTDOWN_GRACE")
-        done = defer.Deferred()
-
-        def check() -> None:
-            if all(p.state == p.STATE_CLOSED for p in sockets) or reactor.seconds() > deadline:
-                loop.stop()
-                done.callback(None)
-
-        loop = task.LoopingCall(check)
-        loop.start(0.05)
-        return defer.gatherResults([done, forgotten], consumeErrors=True)
-
-
-async def forget_shared() -> None:
-    from .shared import customer_sockets, ip_sockets
-
-    for shared in (ip_sockets, customer_sockets):
-        await shared.forget_local()
+        return close_websockets([p for p in list(getattr(self, "connections", {}))
+                                 if isinstance(p, WebSocketProtocol)])
 
 
 class RealtimeCommandLine(CommandLineInterface):

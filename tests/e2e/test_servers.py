@@ -1,10 +1,11 @@
 """The hardening scenarios under every ASGI server the app runs on (docs/operations.md,
-"Which server"): ``python -m realtime.server``, stock ``daphne`` and ``uvicorn``.
+"Which server"): ``python -m realtime.server``, stock ``daphne``, daphne's ``manage.py
+runserver`` and ``uvicorn``.
 
 Each close must reach the client as the code docs/protocol.md gives, from every server:
-never 1011 and never a TCP connection dropped without a close frame. Where stock Daphne
-cannot send one (it drops the connection itself, before or without the app), the rest
-of the scenario is still checked and the case is an xfail naming what was measured.
+never 1011 and never a TCP connection dropped without a close frame. Under stock Daphne
+the app adds what the server lacks through its Twisted protocol
+(realtime/daphne_sockets.py): these tests fail if that stops working.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from tests.support.wsclient import WS, fetch_token
 pytestmark = pytest.mark.e2e
 
 # What each server sends where they differ: a frame over MAX_PAYLOAD is refused by
-# realtime.server's frame guard (1009) and by the app elsewhere (4009); on SIGTERM
-# realtime.server says "going away" (1001), uvicorn "service restart" (1012); stock
-# Daphne's entry is what docs/protocol.md asks for, which it does not send (xfail).
-OVERSIZED = {"realtime": 1009, "daphne": 4009, "uvicorn": 4009}
-SHUTDOWN = {"realtime": 1001, "daphne": 1001, "uvicorn": 1012}
+# realtime.server's frame guard (1009) and by the app elsewhere (4009), and a message over
+# stock Daphne's own limit (1 MiB) by Daphne (1009); on SIGTERM realtime.server and Daphne
+# (as daphne or runserver) say "going away" (1001), uvicorn "service restart" (1012).
+OVERSIZED = {"realtime": 1009, "daphne": 4009, "runserver": 4009, "uvicorn": 4009}
+SHUTDOWN = {"realtime": 1001, "daphne": 1001, "runserver": 1001, "uvicorn": 1012}
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +130,10 @@ async def test_an_oversized_message_is_refused_with_a_close_code(start_server, s
     ok = await WS.open(f"{server.ws}/api/ws")  # the server goes on serving
     await ok.roundtrip()
     await ok.close()
-    if server_name == "daphne" and size > DAPHNE_MAX_MESSAGE and code is None:
-        pytest.xfail("stock Daphne refuses a message over its --websocket-max-message-size "
-                     "(1 MiB) itself, before the app sees it, and autobahn's default "
-                     "failByDrop drops the TCP connection without a close frame; measured: "
-                     "no close frame (close_code None)")
-    assert a_close_frame(code) == OVERSIZED[server_name]
-    if OVERSIZED[server_name] == 4009:
+    expected = (1009 if server_name in ("daphne", "runserver") and size > DAPHNE_MAX_MESSAGE
+                else OVERSIZED[server_name])
+    assert a_close_frame(code) == expected
+    if expected == 4009:
         refused = ws.frames[-1]
         assert refused["type"] == "error" and refused["data"]["code"] == "too_large"
 
@@ -176,11 +174,6 @@ for total in ("11.00", "12.00"):
         created = await again.expect("order:created")
         assert created["data"]["id"] == order_id
     await again.close()
-    if server_name == "daphne" and code is None:
-        pytest.xfail("stock Daphne stops Twisted's reactor on SIGTERM: it cancels the "
-                     "applications and drops every TCP connection without a close frame, "
-                     "and autobahn refuses 1001 from an application; measured: no close "
-                     "frame (close_code None); the resume above loses nothing")
     assert a_close_frame(code) == SHUTDOWN[server_name]
 
 
@@ -205,8 +198,9 @@ def stuck_client(port: int) -> socket.socket:
 async def test_a_client_that_stops_reading_does_not_stall_the_others(start_server, project,
                                                                    server_name):
     """One socket that never reads while 600 events of 32 KiB go out: the healthy
-    reader gets them all; the stuck one is dropped (realtime.server's buffer bound, or
-    the app's SEND_TIMEOUT where a server's send waits for the client, as uvicorn's)."""
+    reader gets them all; the stuck one is dropped (realtime.server's buffer bound, the
+    app's MAX_OUTBOUND_BUFFER check under stock Daphne, or its SEND_TIMEOUT where a
+    server's send waits for the client, as uvicorn's)."""
     server = start_server(WS_SEND_TIMEOUT="1000")
     healthy = await WS.open(f"{server.ws}/api/ws")
     stuck = stuck_client(server.port)
@@ -220,10 +214,6 @@ async def test_a_client_that_stops_reading_does_not_stall_the_others(start_serve
     await until(lambda: len(healthy.events("system:notification")) == count, timeout=60,
                 what="every event at the healthy reader")
     dropped = stats(server)["processes"][0]["counters"].get("dropped.slow_reader", 0)
-    if server_name == "daphne" and dropped == 0:
-        pytest.xfail("stock Daphne exposes no buffer to the app and its send never waits: "
-                     "the stuck socket's frames stay in Twisted's memory (the healthy reader "
-                     "still got every event)")
     assert dropped == 1, f"{server_name}: the stuck socket was not dropped"
     await healthy.close()
     stuck.close()

@@ -273,10 +273,10 @@ def test_manage_py_check_reports_e006_for_a_bad_asgi_application(settings: Any) 
         call_command("check", stdout=StringIO(), stderr=StringIO())
 
 
-def test_deploy_check_says_which_guarantees_need_realtime_server() -> None:
+def test_deploy_check_says_which_guarantee_needs_realtime_server() -> None:
     problems = check_server_guarantees()
     assert ids(problems) == ["realtime.I001"]
-    assert "frame-size guard" in problems[0].msg and "slow-reader" in problems[0].msg
+    assert "frame-size guard" in problems[0].msg and "MAX_PAYLOAD" in problems[0].msg
     assert "python -m realtime.server" in problems[0].hint and "4009" in problems[0].hint
     err = StringIO()  # where ``check`` writes the issues that do not fail it
     call_command("check", deploy=True, stdout=StringIO(), stderr=err)

@@ -178,6 +178,10 @@ SERVERS: dict[str, Callable[[int], list[str]]] = {
     # Daphne as installed, default options.
     "daphne": lambda port: [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                             "omni_sales.asgi:application"],
+    # Django's runserver as daphne replaces it (daphne in INSTALLED_APPS), without the
+    # reloader's second process.
+    "runserver": lambda port: [PYTHON, "manage.py", "runserver", "--noreload",
+                               f"127.0.0.1:{port}"],
     # uvicorn with its ``websockets`` implementation; Channels' router has no lifespan
     # handler, so lifespan is off rather than probed and logged as unsupported.
     "uvicorn": lambda port: [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1",

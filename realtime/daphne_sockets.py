@@ -1,0 +1,123 @@
+"""What the app adds to a socket that stock Daphne serves (``daphne``, ``runserver``).
+
+Stock Daphne exposes no limits to an application, but it does hand each one a ``send``
+that is ``functools.partial(Server.handle_reply, protocol)``: through that protocol
+(autobahn's, on Twisted) the app gives a socket the three guarantees
+``python -m realtime.server`` builds in (docs/operations.md, "Which server"):
+
+- a message over Daphne's own ``--websocket-max-message-size`` is refused with a 1009
+  close frame, not autobahn's default bare TCP drop (``failByDrop``);
+- a reader whose unsent bytes pass ``MAX_OUTBOUND_BUFFER`` is dropped, since Daphne's
+  send never waits and the frames would otherwise pile up in Twisted's memory;
+- on SIGTERM every socket gets 1001 (which autobahn refuses from an application's
+  ``websocket.close``) and the shutdown waits up to ``SHUTDOWN_GRACE`` for the frames.
+
+Anything else (uvicorn, a protocol this module does not know) is left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import weakref
+from typing import Any
+
+from .protocol import CloseCode
+
+logger = logging.getLogger("realtime.server")
+
+_open: weakref.WeakSet = weakref.WeakSet()
+_shutdown_hooked = False
+
+
+def protocol_of(send: Any) -> Any | None:
+    """The Twisted WebSocket protocol behind a stock Daphne ``send``, else None."""
+    if not isinstance(send, functools.partial) or not send.args:
+        return None
+    try:
+        from daphne.ws_protocol import WebSocketProtocol
+    except ImportError:
+        return None
+    protocol = send.args[0]
+    return protocol if isinstance(protocol, WebSocketProtocol) else None
+
+
+def adopt(send: Any) -> Any | None:
+    """Give the socket behind ``send`` the guarantees above; its protocol, or None when
+    Daphne does not serve it."""
+    protocol = protocol_of(send)
+    if protocol is None:
+        return None
+    # autobahn reads the option from the protocol at the moment it fails a connection.
+    protocol.failByDrop = False
+    _open.add(protocol)
+    hook_shutdown()
+    return protocol
+
+
+def pending_bytes(transport: Any) -> int:
+    """Bytes Twisted holds for this connection that the peer has not taken yet."""
+    buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+    return buffered + getattr(transport, "_tempDataLen", 0)
+
+
+def backlog(protocol: Any) -> int:
+    transport = protocol.transport
+    return 0 if transport is None else pending_bytes(transport)
+
+
+def drop(protocol: Any) -> None:
+    """Abort the connection: a reader that does not read would not take a close frame
+    either, and what it holds in memory goes now."""
+    protocol.dropConnection(abort=True)
+
+
+def hook_shutdown() -> None:
+    """Once per process: close the open sockets when Twisted's reactor shuts down."""
+    global _shutdown_hooked
+    if _shutdown_hooked:
+        return
+    from twisted.internet import reactor
+
+    reactor.addSystemEventTrigger("before", "shutdown", lambda: close_websockets(list(_open)))
+    _shutdown_hooked = True
+
+
+def close_websockets(protocols: list[Any]) -> Any:
+    """1001 to every open socket, then wait (bounded) for them to finish closing.
+
+    Daphne cancels the applications during this same phase, before their own cleanup
+    runs — also those of sockets that closed just before and whose disconnect is still
+    queued: this process's sockets leave the shared per-IP and presence sets here, so a
+    restart does not find them counted.
+    """
+    from twisted.internet import defer, reactor, task
+
+    from .conf import setting
+
+    sockets = [p for p in protocols if p.state == p.STATE_OPEN]
+    for protocol in sockets:
+        protocol.sendCloseFrame(code=CloseCode.GOING_AWAY, reasonUtf8=b"server shutting down")
+    forgotten = defer.Deferred.fromFuture(asyncio.ensure_future(forget_shared()))
+    if not sockets:
+        return forgotten
+    logger.info("shutdown: closing %s sockets with 1001", len(sockets))
+    deadline = reactor.seconds() + setting("SHUTDOWN_GRACE")
+    done = defer.Deferred()
+
+    def check() -> None:
+        if all(p.state == p.STATE_CLOSED for p in sockets) or reactor.seconds() > deadline:
+            loop.stop()
+            done.callback(None)
+
+    loop = task.LoopingCall(check)
+    loop.start(0.05)
+    return defer.gatherResults([done, forgotten], consumeErrors=True)
+
+
+async def forget_shared() -> None:
+    from .shared import customer_sockets, ip_sockets
+
+    for shared in (ip_sockets, customer_sockets):
+        await shared.forget_local()
