@@ -2,7 +2,8 @@
 
 Identity comes only from what the server can verify: Django's session at the
 handshake (Channels' ``AuthMiddlewareStack``) or a short-lived token signed
-with ``django.core.signing``. Fields a client claims about itself are ignored.
+with ``django.core.signing`` (realtime/tokens.py). Fields a client claims about
+itself are ignored.
 """
 
 from __future__ import annotations
@@ -11,39 +12,9 @@ from typing import Any
 
 from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import OriginValidator
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.core import signing
-from django.utils.crypto import salted_hmac
 
 from .conf import setting
-from .roles import with_profile
-
-
-def _session_fingerprint(user: Any) -> str:
-    """Changes when the password does, so a token dies with the user's sessions."""
-    return salted_hmac("realtime.token", user.get_session_auth_hash()).hexdigest()[:16]
-
-
-def make_token(user: Any) -> str:
-    """A token for the ``auth`` frame, valid for ``TOKEN_TTL`` seconds."""
-    return signing.dumps({"u": user.pk, "f": _session_fingerprint(user)},
-                         salt=setting("TOKEN_SALT"), compress=True)
-
-
-def user_for_token(token: str) -> Any | None:
-    """The active user a token was issued to, or None if it is expired, forged or stale."""
-    try:
-        claims = signing.loads(token, salt=setting("TOKEN_SALT"), max_age=setting("TOKEN_TTL"))
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(claims, dict):
-        return None
-    users = with_profile(get_user_model()._default_manager.all())
-    user = users.filter(pk=claims.get("u"), is_active=True).first()
-    if user is None or claims.get("f") != _session_fingerprint(user):
-        return None
-    return user
 
 
 class RealtimeOriginValidator(OriginValidator):

@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_CLOSE_AFTER": None,
     "MAX_PAYLOAD": 1024 * 1024,
     # Bytes a socket may have waiting to be sent before the server drops it as a
-    # slow reader (enforced by realtime.server's Daphne protocol).
+    # slow reader (realtime.server's Daphne protocol, or the app under stock Daphne).
     "MAX_OUTBOUND_BUFFER": 4 * 1024 * 1024,
     # Milliseconds one frame's send may wait for a client that does not read, under a
     # server whose send waits for its buffer to drain (uvicorn); then the socket is
@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     "PONG_TIMEOUT": 5_000,
     # Seconds a ``POST /api/ws/token`` token stays valid.
     "TOKEN_TTL": 300,
+    # Seconds between the heartbeat sweep's re-checks of every socket's credential (what
+    # no signal reports: QuerySet.update, SQL); the bound on how long such a socket lasts
+    # is this plus PING_INTERVAL.
+    "REVALIDATE_INTERVAL": 30,
     "TOKEN_SALT": "realtime.ws-token",
     # The project's roles, the role of a socket without a user, and the role that may
     # read the stats and metrics; user -> role name; user -> Profile(id, name) or None,

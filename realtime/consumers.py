@@ -19,8 +19,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import daphne_sockets, presence, process, replay, stats
-from .auth import RAW_SEND, user_for_token
+from . import credentials, daphne_sockets, presence, process, replay, stats, tokens
+from .auth import RAW_SEND
 from .conf import setting
 from .events import NAMESPACES, Access, namespaces_for
 from .events import registry as declared
@@ -41,8 +41,9 @@ from .protocol import (
 )
 from .publish import emit
 from .roles import Identity, anonymous, identify, with_profile
-from .sessions import SESSION_ENDED, session_fingerprint
+from .sessions import CREDENTIAL_ENDED
 from .shared import ip_sockets
+from .tokens import TokenRefused
 
 logger = logging.getLogger("realtime.consumers")
 
@@ -70,9 +71,22 @@ def _user(user_id: int) -> Any:
 
 
 @database_sync_to_async
-def _identify_token(token: str) -> Identity | None:
-    user = user_for_token(token)
-    return None if user is None else identify(user)
+def _identify_token(token: str) -> tuple[Identity, credentials.Credential]:
+    user, credential = tokens.verify(token)
+    return identify(user), credential
+
+
+_broken = database_sync_to_async(credentials.broken)
+
+# ``auth_failed``'s message per reason; the reason itself is ``data.reason``.
+AUTH_FAILED_MESSAGES = {
+    tokens.EXPIRED: "The token has expired: fetch a new one from POST /api/ws/token; "
+                    "the identity is unchanged",
+    tokens.REVOKED: "The token was revoked (logout, password change or by hand): sign in "
+                    "again; the identity is unchanged",
+    tokens.INVALID: "A valid token from POST /api/ws/token is required; the identity is "
+                    "unchanged",
+}
 
 
 @database_sync_to_async
@@ -112,6 +126,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.holding: dict[str, list[Message]] = {}
         self.accepted = False
         self.closed = False
+        # What the identity rests on (realtime/credentials.py); None for anonymous.
+        self.credential: credentials.Credential | None = None
         self.awaiting_pong = False
         self.client_ip = (self.scope.get("client") or ["unknown"])[0]
         # The server's own send, below the session middleware, for the fan-out.
@@ -132,11 +148,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.bucket = new_bucket()
         registry.add(self)
         follower.ensure_running()
-        session = self.scope.get("session")
-        self.session = session_fingerprint(getattr(session, "session_key", None))
         user = self.scope.get("user")
         # Anonymous needs no database: skip the hop to the database thread.
         no_user = user is None or not getattr(user, "is_authenticated", False)
+        if not no_user:
+            session = self.scope.get("session")
+            self.credential = credentials.for_session(user, getattr(session, "session_key",
+                                                                    None))
         await self.set_identity(anonymous() if no_user else await _identify(user))
         logger.info("connect conn=%s user=%s role=%s ip=%s", self.connection_id,
                     self.identity.user_id, self.identity.role, self.client_ip)
@@ -304,20 +322,27 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         return floor is None or message.id > floor
 
     async def control(self, message: Message) -> None:
-        """A session ended or a role may have changed: close or keep the socket."""
-        if message.action == SESSION_ENDED:
-            if self.session and message.session == self.session:
-                await self.terminate(CloseCode.SESSION_ENDED, "session ended")
+        """A credential ended, or the user changed: close or keep the socket."""
+        if message.action == CREDENTIAL_ENDED:
+            if self.credential is not None and message.credential in self.credential.ends_with:
+                await self.credential_ended(credentials.end_reason(message.credential))
             return
-        if self.identity.user_id is None:
+        if self.credential is None:
+            return
+        reason = (await _broken([self.credential])).get(self.credential)
+        if reason is not None:
+            await self.credential_ended(reason)
             return
         user = await _user(self.identity.user_id)
-        if user is None or not user.is_active:
-            await self.terminate(CloseCode.SESSION_ENDED, "user deactivated")
-            return
         identity = await _identify(user)
         if identity.role != self.identity.role or identity.profile != self.identity.profile:
             await self.terminate(CloseCode.SCOPE_CHANGED, "role changed")
+
+    async def credential_ended(self, reason: str) -> None:
+        stats.incr("closed.credential_ended")
+        logger.info("credential ended conn=%s user=%s reason=%s", self.connection_id,
+                    self.identity.user_id, reason)
+        await self.terminate(CloseCode.SESSION_ENDED, reason)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closed:
@@ -497,15 +522,18 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def on_auth(self, client_frame: ClientFrame) -> None:
         token = client_frame.data.get("token")
-        identity = None
-        if isinstance(token, str) and token:
-            identity = await _identify_token(token)
-        if identity is None:
+        try:
+            if not isinstance(token, str) or not token:
+                raise TokenRefused(tokens.INVALID)
+            identity, credential = await _identify_token(token)
+        except TokenRefused as refused:
             stats.incr("auth.failures")
-            logger.warning("auth failed conn=%s user=%s role=%s", self.connection_id,
-                           self.identity.user_id, self.identity.role)
-            raise FrameError(ErrorCode.AUTH_FAILED, "A valid token from POST /api/ws/token "
-                             "is required; the identity is unchanged", client_frame.ref)
+            stats.incr(f"auth.failures.{refused.reason}")
+            logger.warning("auth failed conn=%s user=%s role=%s reason=%s", self.connection_id,
+                           self.identity.user_id, self.identity.role, refused.reason)
+            raise FrameError(ErrorCode.AUTH_FAILED, AUTH_FAILED_MESSAGES[refused.reason],
+                             client_frame.ref, reason=refused.reason) from None
+        self.credential = credential
         await self.set_identity(identity)
         await self.send_frame("authenticated", {
             "userId": identity.user_id, "role": identity.role,

@@ -2,7 +2,8 @@
 
 Rate limit (a token bucket per socket), the registry of this process's sockets
 for the connection cap, and the heartbeat: one sweeper task per process pings every socket and closes those
-that did not answer, instead of one timer per socket. A second small task per
+that did not answer, instead of one timer per socket; every ``REVALIDATE_INTERVAL`` the
+sweep also re-checks every socket's credential, in one batch. A second small task per
 process beats its liveness into Redis every ``PROCESS_HEARTBEAT`` seconds and reaps
 the processes that stopped beating (realtime.shared).
 """
@@ -15,7 +16,9 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from . import presence, shared
+from channels.db import database_sync_to_async
+
+from . import credentials, presence, shared
 from .conf import setting
 from .protocol import CloseCode
 from .shared import ip_sockets
@@ -82,6 +85,7 @@ class Registry:
         self.closed_since_collect = 0
         self._sweeper: asyncio.Task | None = None
         self._beater: asyncio.Task | None = None
+        self.revalidate_at = 0.0
 
     def __len__(self) -> int:
         return len(self.sockets)
@@ -140,6 +144,27 @@ class Registry:
             for consumer in pinged:
                 if consumer.awaiting_pong and consumer in self.sockets:
                     await consumer.terminate(CloseCode.HEARTBEAT_TIMEOUT, "no pong in time")
+            if time.monotonic() >= self.revalidate_at:
+                self.revalidate_at = time.monotonic() + setting("REVALIDATE_INTERVAL")
+                await self.revalidate()
+
+    async def revalidate(self) -> None:
+        """Close the sockets whose credential no longer holds, found by a few batched
+        queries for the whole process (realtime/credentials.py): what no signal sees,
+        such as ``QuerySet.update(is_active=False)`` or a password set in SQL."""
+        bound = [c for c in self.sockets if c.credential is not None and not c.closed]
+        if not bound:
+            return
+        try:
+            ended = await database_sync_to_async(credentials.broken)(
+                {c.credential for c in bound})
+        except Exception:
+            logger.warning("credential revalidation failed", exc_info=True)
+            return
+        for consumer in bound:
+            reason = ended.get(consumer.credential)
+            if reason is not None and consumer in self.sockets:
+                await consumer.credential_ended(reason)
 
 
 registry = Registry()

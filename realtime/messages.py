@@ -17,7 +17,7 @@ from .frames import send_message
 EVENT = "rt.event"
 CONTROL = "rt.control"
 _LAYER_FIELDS = ("id", "groups", "ns", "targeted", "at", "text", "debounce", "action",
-                 "session")
+                 "credential")
 
 
 @dataclass(slots=True, eq=False)
@@ -34,9 +34,10 @@ class Message:
     text: str = ""
     # The coalescing key of a debounced event (realtime.debounce), if it is one.
     debounce: str | None = None
-    # CONTROL only: what happened, and the session fingerprint it is about.
+    # CONTROL only: what happened, and the credential (session or token fingerprint)
+    # it is about.
     action: str = ""
-    session: str = ""
+    credential: str = ""
     _send: dict[str, Any] | None = field(default=None, repr=False)
 
     @property

@@ -1,7 +1,9 @@
-"""The event log: every event at its position, kept for resume and relay; and its outbox."""
+"""The event log: every event at its position, kept for resume and relay; its outbox; and
+the tokens issued for sockets."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
@@ -110,3 +112,23 @@ class ProcessStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.pid}"
+
+
+class IssuedToken(models.Model):
+    """A token given out by ``POST /api/ws/token``: what makes it revocable.
+
+    The signed token names this row; a token whose row is revoked, or gone, no longer
+    authenticates, and the sockets it opened close. ``session`` is the fingerprint of
+    the session it was issued from (blank for Basic auth), so a logout revokes it too.
+    Rows are deleted once expired (realtime/retention.py).
+    """
+
+    id = models.CharField(max_length=32, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    session = models.CharField(max_length=32, blank=True, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"token {self.id} of user {self.user_id}"

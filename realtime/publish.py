@@ -101,7 +101,7 @@ def event_message(event: Event) -> Message:
     groups = tuple(groups_of(event))
     if event.namespace == CONTROL_NAMESPACE:
         return Message(CONTROL, event.pk, groups, action=event.type,
-                       session=event.payload.get("session", ""))
+                       credential=event.payload.get("credential", ""))
     return Message(
         EVENT, event.pk, groups, ns=event.namespace, targeted=event.is_targeted,
         # Commit-to-send latency is measured from here (epoch seconds).

@@ -32,6 +32,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from . import tokens
 from .conf import setting
 from .models import Event, Watermark
 from .process import LoopTask
@@ -230,6 +231,7 @@ class Pruner:
             while through is not None and done < through:
                 deleted, done = await _off_loop(prune_batch)(through, PRUNE_BATCH, lease, done)
                 total += deleted
+            await _off_loop(tokens.prune_expired)()
         except Exception:
             logger.exception("event log retention failed; trying again in PRUNE_INTERVAL")
             return None

@@ -1,18 +1,19 @@
-"""HTTP endpoints of the protocol: description, info, stats, token."""
+"""HTTP endpoints of the protocol: description, info, stats, tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from . import presence, stats
-from .auth import make_token
+from . import presence, stats, tokens
 from .conf import setting
 from .events import describe, namespaces_for
 from .permissions import IsRealtimeAdmin, SeesPresence
@@ -103,4 +104,26 @@ class TokenView(APIView):
     throttle_classes = [TokenRateThrottle]
 
     def post(self, request: Request, *args: Any) -> Response:
-        return Response({"token": make_token(request.user), "expiresIn": setting("TOKEN_TTL")})
+        # A token fetched with the session cookie ends with that session (logout).
+        from_session = isinstance(request.successful_authenticator, SessionAuthentication)
+        session_key = request.session.session_key if from_session else None
+        return Response({"token": tokens.issue(request.user, session_key),
+                         "expiresIn": setting("TOKEN_TTL")})
+
+
+class TokenRevokeView(APIView):
+    """``POST /api/ws/token/revoke`` with ``{"token": ...}``: the token stops authenticating
+    and the sockets it opened close with 4500, on every process. A user revokes their own."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, *args: Any) -> Response:
+        token = request.data.get("token") if hasattr(request.data, "get") else None
+        named = tokens.claims_of(token) if isinstance(token, str) else None
+        if named is None:
+            raise ValidationError({"token": "Not a token issued by POST /api/ws/token."})
+        user_id, token_id = named
+        if user_id != request.user.pk:
+            raise PermissionDenied("A token can be revoked only by the user it was issued to.")
+        tokens.revoke([token_id])
+        return Response(status=204)

@@ -22,9 +22,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from realtime.auth import make_token, websocket_stack
+from realtime.auth import websocket_stack
 from realtime.follower import follower
 from realtime.routing import websocket_urlpatterns
+from realtime.tokens import issue as make_token
 
 APP = websocket_stack(URLRouter(websocket_urlpatterns))
 

@@ -9,9 +9,11 @@ from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from realtime.auth import SessionWhenCookie, make_token, user_for_token
+from realtime.auth import SessionWhenCookie
 from realtime.conf import setting
 from realtime.roles import identify
+from realtime.tokens import issue as make_token
+from realtime.tokens import user_for_token
 
 from .conftest import expired_token
 
@@ -40,7 +42,7 @@ def test_a_token_is_resolved_to_an_identity_in_two_queries_at_most(
 
 def test_token_carries_no_role_or_password_material(db: Any, staff_user: Any) -> None:
     claims = signing.loads(make_token(staff_user), salt=setting("TOKEN_SALT"))
-    assert set(claims) == {"u", "f"}
+    assert set(claims) == {"u", "f", "j", "s"}  # user, auth hash fingerprint, token id, session
     assert claims["u"] == staff_user.pk
     assert staff_user.password not in str(claims)
 
@@ -48,6 +50,28 @@ def test_token_carries_no_role_or_password_material(db: Any, staff_user: Any) ->
 def test_expired_token_is_refused(db: Any, staff_user: Any) -> None:
     token = expired_token(staff_user)
     assert user_for_token(token) is None
+
+
+@pytest.mark.parametrize(("token", "reason"), [
+    ("expired", "expired"), ("garbage", "invalid"), ("other-salt", "invalid"),
+    ("revoked", "revoked"), ("no-row", "revoked")])
+def test_a_refused_token_says_why(db: Any, staff_user: Any, token: str, reason: str) -> None:
+    """What tells a client to fetch a new token (expired) or to sign in again."""
+    from realtime.models import IssuedToken
+    from realtime.tokens import TokenRefused, claims_of, revoke, verify
+
+    value = {"expired": lambda: expired_token(staff_user),
+             "garbage": lambda: "not.a.token",
+             "other-salt": lambda: signing.dumps({"u": staff_user.pk, "j": "x"}, salt="other"),
+             "revoked": lambda: make_token(staff_user),
+             "no-row": lambda: make_token(staff_user)}[token]()
+    if token == "revoked":
+        revoke([claims_of(value)[1]])
+    if token == "no-row":
+        IssuedToken.objects.all().delete()
+    with pytest.raises(TokenRefused) as refused:
+        verify(value)
+    assert refused.value.reason == reason
 
 
 def test_token_ttl_setting_is_used(db: Any, staff_user: Any, realtime_settings: Any) -> None:

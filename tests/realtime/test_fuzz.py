@@ -16,11 +16,12 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from realtime.auth import make_token, websocket_stack
+from realtime.auth import websocket_stack
 from realtime.events import NAMESPACES, Access
 from realtime.protocol import ERROR_CODES
 from realtime.publish import emit
 from realtime.routing import websocket_urlpatterns
+from realtime.tokens import issue as make_token
 
 REALTIME = {"PROFILE_RESOLVER": "orders.realtime.customer_profile", "EVENT_LOG_BRIDGE": False,
             "RATE_LIMIT": 10_000, "RATE_LIMIT_BURST": 10_000}
@@ -75,7 +76,8 @@ async def _run(frames_: list[Any], user: Any, profile_id: int | None, other_id: 
     assert connected
     assert json.loads(await communicator.receive_from())["type"] == "connected"
     if user is not None:
-        await communicator.send_json_to({"type": "auth", "data": {"token": make_token(user)}})
+        token = await database_sync_to_async(make_token)(user)
+        await communicator.send_json_to({"type": "auth", "data": {"token": token}})
         assert json.loads(await communicator.receive_from())["type"] == "authenticated"
     for namespace in NAMESPACES:  # everything the role may see, so leaks would show
         await communicator.send_json_to({"type": "subscribe", "data": {"namespace": namespace}})

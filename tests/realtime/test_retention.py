@@ -121,7 +121,8 @@ def test_prune_events_prints_its_progress_and_total() -> None:
     call_command("prune_events", "--batch-size", "2", stdout=out)
     assert out.getvalue().splitlines() == [
         "deleted 2 events so far", "deleted 4 events so far", "deleted 5 events so far",
-        f"deleted 5 events older than {setting('EVENT_RETENTION_DAYS')} days"]
+        f"deleted 5 events older than {setting('EVENT_RETENTION_DAYS')} days",
+        "deleted 0 expired tokens"]
     assert len(kept_ids()) == 1
 
 
@@ -129,7 +130,7 @@ def test_prune_events_keeps_its_options() -> None:
     log_events(4, old=True)
     out = StringIO()
     call_command("prune_events", "--days", "30", stdout=out, verbosity=0)
-    assert out.getvalue() == "deleted 0 events older than 30 days\n"
+    assert out.getvalue() == "deleted 0 events older than 30 days\ndeleted 0 expired tokens\n"
     call_command("prune_events", "--keep-last", "3", stdout=out, verbosity=0)
     assert len(kept_ids()) == 3
 
@@ -244,3 +245,19 @@ async def test_no_task_unless_the_interval_is_a_number(realtime_settings: Any, v
     realtime_settings(PRUNE_INTERVAL=3600)
     pruner.ensure_running()
     assert pruner.task.running_here()
+
+
+def test_prune_events_deletes_the_rows_of_long_expired_tokens(staff_user: Any) -> None:
+    from realtime.models import IssuedToken
+    from realtime.tokens import issue
+
+    for _ in range(3):
+        issue(staff_user)
+    stale = IssuedToken.objects.first()
+    IssuedToken.objects.filter(pk=stale.pk).update(
+        expires_at=timezone.now() - timedelta(hours=2))
+    out = StringIO()
+    call_command("prune_events", stdout=out, verbosity=0)
+    assert out.getvalue().splitlines()[-1] == "deleted 1 expired tokens"
+    assert IssuedToken.objects.count() == 2
+    assert not IssuedToken.objects.filter(pk=stale.pk).exists()

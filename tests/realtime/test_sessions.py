@@ -92,3 +92,117 @@ async def test_control_messages_are_not_frames(role_socket: Any, staff_user: Any
     staff = await role_socket("staff")
     await join_group(staff_user, "newsletter")
     await staff.sync()
+
+
+@database_sync_to_async
+def token_from_session(client: Client) -> str:
+    """``POST /api/ws/token`` as the page's script does it: with the session cookie."""
+    response = client.post("/api/ws/token")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+async def test_logout_closes_the_sockets_of_tokens_issued_from_that_session(
+        connect: Any, token_for: Any, staff_user: Any) -> None:
+    client, _ = await abrowser(staff_user)
+    token = await token_from_session(client)
+    from_session = await connect(token=token)
+    from_basic = await connect(token=await token_for(staff_user))  # no session behind it
+    await database_sync_to_async(client.logout)()
+    assert await from_session.expect_close() == 4500
+    await from_basic.sync()
+    again = await connect()
+    refused = await again.error("auth", {"token": token})
+    assert refused["data"]["code"] == "auth_failed"
+    assert refused["data"]["reason"] == "revoked"
+
+
+@database_sync_to_async
+def change_password(user: Any, password: str) -> None:
+    user.set_password(password)
+    user.save()
+
+
+async def test_a_password_change_closes_cookie_and_token_sockets_with_4500(
+        connect: Any, token_for: Any, staff_user: Any, manager_user: Any) -> None:
+    """Django rotates the session auth hash with the password; HTTP then answers 401 with
+    that session, and the sockets it (or a token from before) opened must end too."""
+    _, cookie = await abrowser(staff_user)
+    token = await token_for(staff_user)
+    by_cookie, by_token = await connect(cookie=cookie), await connect(token=token)
+    bystander = await connect(token=await token_for(manager_user))
+    await change_password(staff_user, "a-new-password-42")
+    assert await by_cookie.expect_close() == 4500
+    assert await by_token.expect_close() == 4500
+    await bystander.sync()
+    again = await connect()
+    assert (await again.error("auth", {"token": token}))["data"]["reason"] == "revoked"
+
+
+async def test_a_revoked_token_closes_its_sockets_and_no_others(connect: Any, token_for: Any,
+                                                                staff_user: Any) -> None:
+    from realtime.tokens import claims_of, revoke
+
+    token, other = await token_for(staff_user), await token_for(staff_user)
+    revoked_socket, kept = await connect(token=token), await connect(token=other)
+    await database_sync_to_async(revoke)([claims_of(token)[1]])
+    assert await revoked_socket.expect_close() == 4500
+    await kept.sync()
+    again = await connect()
+    assert (await again.error("auth", {"token": token}))["data"]["reason"] == "revoked"
+
+
+async def test_the_revoke_endpoint_revokes_only_the_callers_own_tokens(
+        connect: Any, token_for: Any, staff_user: Any, manager_user: Any) -> None:
+    token = await token_for(staff_user)
+    socket = await connect(token=token)
+    manager, _ = await abrowser(manager_user)
+    staff, _ = await abrowser(staff_user)
+
+    def revoke_as(client: Client, value: Any) -> int:
+        return client.post("/api/ws/token/revoke", {"token": value},
+                           content_type="application/json").status_code
+
+    assert await database_sync_to_async(revoke_as)(manager, token) == 403
+    assert await database_sync_to_async(revoke_as)(staff, "not-a-token") == 400
+    await socket.sync()
+    assert await database_sync_to_async(revoke_as)(staff, token) == 204
+    assert await socket.expect_close() == 4500
+
+
+@database_sync_to_async
+def unsignalled(user: Any, **fields: Any) -> None:
+    """A change no signal sees, as a data migration or a bulk admin action makes it."""
+    type(user).objects.filter(pk=user.pk).update(**fields)
+
+
+@database_sync_to_async
+def delete_sessions() -> None:
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()
+
+
+@pytest.mark.parametrize("change", ["deactivate", "password", "session"])
+async def test_the_sweep_closes_sockets_whose_credential_ended_unseen(
+        connect: Any, token_for: Any, staff_user: Any, manager_user: Any, change: str) -> None:
+    from realtime.limits import registry
+
+    _, cookie = await abrowser(staff_user)
+    by_cookie = await connect(cookie=cookie)
+    by_token = await connect(token=await token_for(staff_user))
+    bystander = await connect(token=await token_for(manager_user))
+    if change == "deactivate":
+        await unsignalled(staff_user, is_active=False)
+    elif change == "password":
+        await unsignalled(staff_user, password="pbkdf2_sha256$1$salt$bm90LXRoZS1zYW1l")
+    else:
+        await delete_sessions()
+    await by_cookie.sync()  # nothing seen yet: no signal fired
+    await registry.revalidate()
+    assert await by_cookie.expect_close() == 4500
+    if change == "session":
+        await by_token.sync()  # its token was not issued from that session
+    else:
+        assert await by_token.expect_close() == 4500
+    await bystander.sync()

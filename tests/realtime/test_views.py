@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 from rest_framework.test import APIClient
 
-from realtime.auth import user_for_token
+from realtime.tokens import user_for_token
 from tests.conftest import USER_PASSWORD
 
 from . import spec

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from realtime import tokens
 from realtime.conf import setting
 from realtime.retention import PRUNE_BATCH, prune
 
@@ -42,3 +43,4 @@ class Command(BaseCommand):
         deleted = prune(timedelta(days=days), keep_last=options["keep_last"] or None,
                         batch=options["batch_size"], progress=progress)
         self.stdout.write(f"deleted {deleted} events older than {days:g} days")
+        self.stdout.write(f"deleted {tokens.prune_expired()} expired tokens")

@@ -1,0 +1,129 @@
+"""Tokens for the socket's ``auth`` frame: signed with ``django.core.signing``, each one a
+row (``IssuedToken``) so that it can be revoked, and tied to the session it came from.
+
+A token that cannot authenticate says why, as ``auth_failed``'s ``reason``: ``expired``
+(fetch a new one), ``revoked`` (logged out, password changed, user deactivated, or
+revoked by hand: a new one needs a new login) or ``invalid`` (not a token of ours).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.core import signing
+from django.utils import timezone
+
+from . import credentials
+from .conf import setting
+from .credentials import Credential, auth_fingerprint, session_fingerprint
+
+EXPIRED = "expired"
+REVOKED = "revoked"
+INVALID = "invalid"
+
+
+class TokenRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def issue(user: Any, session_key: str | None = None) -> str:
+    """A token for ``user``, valid for ``TOKEN_TTL`` seconds; ``session_key`` is the
+    session it is issued from, whose logout revokes it."""
+    from .models import IssuedToken
+
+    token_id = secrets.token_urlsafe(16)
+    session = session_fingerprint(session_key)
+    IssuedToken.objects.create(id=token_id, user=user, session=session,
+                               expires_at=timezone.now() + timedelta(seconds=setting("TOKEN_TTL")))
+    return signing.dumps({"u": user.pk, "f": auth_fingerprint(user), "j": token_id,
+                          "s": session}, salt=setting("TOKEN_SALT"), compress=True)
+
+
+def verify(token: str) -> tuple[Any, Credential]:
+    """The active user a token was issued to and the credential a socket binds to, or
+    ``TokenRefused`` with its reason. One query: the token's row with its user (and the
+    user's profile relations, see realtime.roles.with_profile) joined in."""
+    from .models import IssuedToken
+
+    try:
+        claims = signing.loads(token, salt=setting("TOKEN_SALT"), max_age=setting("TOKEN_TTL"))
+    except signing.SignatureExpired:
+        raise TokenRefused(EXPIRED) from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise TokenRefused(INVALID) from None
+    if not isinstance(claims, dict) or not isinstance(claims.get("j"), str):
+        raise TokenRefused(INVALID)
+    related = getattr(setting("PROFILE_RESOLVER"), "select_related", ())
+    row = (IssuedToken.objects.select_related("user", *(f"user__{name}" for name in related))
+           .filter(pk=claims["j"]).first())
+    if row is None or row.user_id != claims.get("u") or row.session != claims.get("s"):
+        raise TokenRefused(REVOKED if row is None else INVALID)
+    user = row.user
+    if (row.revoked_at is not None or not user.is_active
+            or claims.get("f") != auth_fingerprint(user)):
+        raise TokenRefused(REVOKED)
+    return user, credentials.for_token(user, row.pk, row.session)
+
+
+def user_for_token(token: str) -> Any | None:
+    """The user a token authenticates, or None (for callers that need no reason)."""
+    try:
+        return verify(token)[0]
+    except TokenRefused:
+        return None
+
+
+def claims_of(token: str) -> tuple[int, str] | None:
+    """The user id and token id a token of ours names, expired or not (to revoke it)."""
+    try:
+        claims = signing.loads(token, salt=setting("TOKEN_SALT"))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict) or not isinstance(claims.get("j"), str):
+        return None
+    return claims.get("u"), claims["j"]
+
+
+def revoke(token_ids: list[str]) -> int:
+    """Revoke these tokens and close the sockets they opened, on every process."""
+    from .models import IssuedToken
+    from .sessions import end_credential
+
+    rows = list(IssuedToken.objects.filter(pk__in=token_ids).values_list("pk", "user_id"))
+    IssuedToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+    for token_id, user_id in rows:
+        end_credential(user_id, credentials.token_fingerprint(token_id))
+    return len(rows)
+
+
+def revoke_session(session_key: str) -> int:
+    """At logout: the tokens issued from that session stop authenticating (the logout's
+    own control message closes their sockets)."""
+    from .models import IssuedToken
+
+    return IssuedToken.objects.filter(session=session_fingerprint(session_key),
+                                      revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def revoke_user(user: Any) -> int:
+    """Every token of a user, e.g. from a shell when an account is compromised."""
+    from .models import IssuedToken
+
+    ids = list(IssuedToken.objects.filter(user=user, revoked_at__isnull=True)
+               .values_list("pk", flat=True))
+    return revoke(ids)
+
+
+def prune_expired() -> int:
+    """Delete the rows of tokens that expired over an hour ago: such a token can no longer
+    authenticate, and a socket it opened is closed by its logout or revocation anyway."""
+    from .models import IssuedToken
+
+    deleted, _ = IssuedToken.objects.filter(
+        expires_at__lt=timezone.now() - timedelta(hours=1)).delete()
+    return deleted
