@@ -28,6 +28,17 @@ class ErrorCode:
 ERROR_CODES = tuple(v for k, v in vars(ErrorCode).items() if k.isupper())
 
 
+class AuthFailure:
+    """``data.reason`` of an ``auth_failed`` error: what the client does next."""
+
+    EXPIRED = "expired"  # fetch a new token and send ``auth`` again
+    REVOKED = "revoked"  # logged out, password changed, deactivated or revoked: sign in
+    INVALID = "invalid"  # not a token of this server
+
+
+AUTH_FAILURES = tuple(v for k, v in vars(AuthFailure).items() if k.isupper())
+
+
 class CloseCode:
     GOING_AWAY = 1001
     # The server's frame guard refused a frame from its header (realtime.server).

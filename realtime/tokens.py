@@ -18,10 +18,9 @@ from django.utils import timezone
 from . import credentials
 from .conf import setting
 from .credentials import Credential, auth_fingerprint, session_fingerprint
+from .protocol import AuthFailure
 
-EXPIRED = "expired"
-REVOKED = "revoked"
-INVALID = "invalid"
+EXPIRED, REVOKED, INVALID = AuthFailure.EXPIRED, AuthFailure.REVOKED, AuthFailure.INVALID
 
 
 class TokenRefused(Exception):

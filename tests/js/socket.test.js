@@ -615,3 +615,46 @@ test("a connecting listener may call disconnect(): no transport is created", () 
   ctx.socket.connect();
   assert.equal(ctx.WS.instances.length, 1);
 });
+
+test("auth_failed with reason expired: one fresh token, then the subscriptions again", async () => {
+  const tokens = ["stale", "fresh", "never"];
+  let calls = 0;
+  const ctx = setup({ token: async () => tokens[calls++] });
+  ctx.socket.subscribe("orders");
+  ctx.socket.connect();
+  await settle();
+  const ws = ctx.WS.last;
+  ws.open();
+  ws.accept();
+  const errors = [];
+  ctx.socket.on("error", (data) => errors.push(data.reason));
+  ws.receive({ type: "error", data: { code: "auth_failed", reason: "expired", message: "m" } });
+  await settle();
+  assert.deepEqual(ws.frames.map((f) => [f.type, f.data]), [
+    ["auth", { token: "stale" }],
+    ["subscribe", { namespace: "orders" }],
+    ["auth", { token: "fresh" }],
+    ["subscribe", { namespace: "orders" }],
+  ]);
+  ws.receive({ type: "error", data: { code: "auth_failed", reason: "expired", message: "m" } });
+  await settle();
+  assert.equal(ws.framesOf("auth").length, 2, "refreshed once per connection");
+  assert.deepEqual(errors, ["expired", "expired"]);
+  assert.equal(calls, 2);
+});
+
+test("auth_failed with reason revoked or invalid fetches no new token", async () => {
+  let calls = 0;
+  const ctx = setup({ token: async () => `t${calls++}` });
+  ctx.socket.connect();
+  await settle();
+  const ws = ctx.WS.last;
+  ws.open();
+  ws.accept();
+  for (const reason of ["revoked", "invalid"]) {
+    ws.receive({ type: "error", data: { code: "auth_failed", reason, message: "m" } });
+  }
+  await settle();
+  assert.equal(calls, 1);
+  assert.equal(ws.framesOf("auth").length, 1);
+});

@@ -158,6 +158,8 @@ async def test_failed_auth_keeps_the_identity(connect: Any, admin_user: Any,
     socket = await connect()
     reply = await socket.error("auth", data, ref=case)
     assert reply["data"]["code"] == "auth_failed"
+    assert reply["data"]["reason"] == {"expired": "expired", "deactivated": "revoked"}.get(
+        case, "invalid")
     assert reply["ref"] == case
     refused = await socket.error("subscribe", {"namespace": "system"})
     assert refused["data"]["code"] == "forbidden"

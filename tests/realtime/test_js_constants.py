@@ -31,6 +31,7 @@ console.log(JSON.stringify({
   longBackoff,
   protocolVersion: c.PROTOCOL_VERSION,
   errorCodes: c.ERROR_CODES,
+  authFailures: c.AUTH_FAILURES,
   closeCodes: c.CLOSE_CODES,
   reconnect,
 }));
@@ -52,6 +53,12 @@ def js() -> dict[str, Any]:
 
 def test_protocol_version(js: dict[str, Any]) -> None:
     assert js["protocolVersion"] == protocol.PROTOCOL_VERSION
+
+
+def test_auth_failure_reasons(js: dict[str, Any]) -> None:
+    names = {k: v for k, v in vars(protocol.AuthFailure).items() if k.isupper()}
+    assert js["authFailures"] == names
+    assert tuple(js["authFailures"].values()) == protocol.AUTH_FAILURES
 
 
 def test_error_codes(js: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 /**
  * Names and codes of the realtime protocol (docs/protocol.md, version 1).
  *
- * ERROR_CODES, CLOSE_CODES and shouldReconnect mirror realtime/protocol.py;
+ * ERROR_CODES, AUTH_FAILURES, CLOSE_CODES and shouldReconnect mirror realtime/protocol.py;
  * tests/realtime/test_js_constants.py keeps the two equal.
  * @module realtime/constants
  */
@@ -35,6 +35,13 @@ export const ERROR_CODES = Object.freeze({
   AUTH_FAILED: "auth_failed",
   RATE_LIMITED: "rate_limited",
   TOO_LARGE: "too_large",
+});
+
+/** `data.reason` of an `auth_failed` error (realtime.protocol.AuthFailure). */
+export const AUTH_FAILURES = Object.freeze({
+  EXPIRED: "expired",
+  REVOKED: "revoked",
+  INVALID: "invalid",
 });
 
 /** Close codes the server uses (realtime.protocol.CloseCode). */

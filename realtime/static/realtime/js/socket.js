@@ -4,7 +4,9 @@
  */
 
 import {
+  AUTH_FAILURES,
   CLOSE_CODES,
+  ERROR_CODES,
   FRAME_TYPES as T,
   PROTOCOL_VERSION,
   SOCKET_STATES as S,
@@ -27,6 +29,7 @@ const HANDLERS = {
   [T.PING]: "_onPing",
   [T.BATCH]: "_onBatch",
   [T.RESET]: "_onReset",
+  [T.ERROR]: "_onError",
 };
 
 /**
@@ -34,6 +37,8 @@ const HANDLERS = {
  * @property {() => (string|null|Promise<string|null>)} [token] - called before every
  *   (re)connect; a token is sent as `auth` right after `connected`; null means no auth
  *   (the session cookie or guest). If it throws, the attempt counts as failed (code 1006).
+ *   Called again, once per connection, when the server answers `auth_failed` with
+ *   reason `expired`; the subscriptions are then sent again under the new identity.
  * @property {number} [maxAttempts=5] - reconnect attempts after a close before state
  *   "failed"; Infinity never gives up. A `connected` frame resets the count.
  * @property {(tries: number) => number} [backoff] - delay (ms) before reconnect try n
@@ -98,6 +103,7 @@ export class RealtimeSocket {
     this._state = S.CLOSED;
     this._ws = null;
     this._pendingToken = null;
+    this._tokenRefreshed = false;
     // Bumped by every attempt and by disconnect(): late work of an older one is dropped.
     this._generation = 0;
     this._lastCloseCode = null;
@@ -388,14 +394,45 @@ export class RealtimeSocket {
     // The server serves a socket's frames in order: subscriptions follow auth's identity.
     if (this._pendingToken) this._write(T.AUTH, { token: this._pendingToken });
     this._pendingToken = null;
-    for (const [namespace, since] of this._subscriptions) {
-      this._write(T.SUBSCRIBE, since === null ? { namespace } : { namespace, since });
-    }
+    this._tokenRefreshed = false;
+    this._writeSubscriptions();
     const buffered = this._buffer;
     this._buffer = [];
     for (const queued of buffered) this._writeFrame(queued);
     this._setState(S.OPEN, { connection: this.connection });
     this._emit(frame.type, data, frame);
+  }
+
+  _writeSubscriptions() {
+    for (const [namespace, since] of this._subscriptions) {
+      this._write(T.SUBSCRIBE, since === null ? { namespace } : { namespace, since });
+    }
+  }
+
+  _onError(frame) {
+    const data = frame.data ?? {};
+    if (data.code === ERROR_CODES.AUTH_FAILED && data.reason === AUTH_FAILURES.EXPIRED
+        && this._token && !this._tokenRefreshed) {
+      // Once per connection: a server that keeps saying "expired" is not asked forever.
+      this._tokenRefreshed = true;
+      this._refreshToken(this._ws);
+    }
+    this._emit(frame.type, frame.data, frame);
+  }
+
+  /** A new token for the open socket, then its subscriptions again under that identity
+   * (resumed from the last event seen, so nothing is lost or repeated). */
+  async _refreshToken(ws) {
+    let token = null;
+    try {
+      token = await this._token();
+    } catch (error) {
+      this._log("token", "token() failed", error);
+      return;
+    }
+    if (ws !== this._ws || !token || ws.readyState !== WS_OPEN) return;
+    this._write(T.AUTH, { token });
+    this._writeSubscriptions();
   }
 
   _onAuthenticated(frame) {
