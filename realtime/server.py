@@ -41,11 +41,12 @@ STANDARD_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
 class RealtimeWebSocketProtocol(WebSocketProtocol):
     max_outbound = 4 * 1024 * 1024
 
-    def serverClose(self, code: int | None = None) -> None:
+    def serverClose(self, code: int | None = None, reason: str | None = None) -> None:
         if code in STANDARD_CLOSE_CODES:
-            self.sendCloseFrame(code=code, isReply=False)
+            reason_utf8 = reason.encode("utf-8")[:123] if reason else None  # RFC 6455's cap
+            self.sendCloseFrame(code=code, reasonUtf8=reason_utf8, isReply=False)
         else:
-            super().serverClose(code)
+            self.sendClose(code=1000 if code is None else code, reason=reason or None)
 
     def handle_reply(self, message: dict[str, Any]) -> None:
         wire = message.get(WIRE)
@@ -54,6 +55,10 @@ class RealtimeWebSocketProtocol(WebSocketProtocol):
             # An event frame built once for every socket: write it as is.
             self.transport.write(wire)
             self.check_backlog()
+        elif message.get("type") == "websocket.close" and self.state != self.STATE_CONNECTING:
+            # Daphne drops the ASGI close's reason; the client is told why (4500's reason
+            # names the credential that ended, docs/protocol.md).
+            self.serverClose(message.get("code"), message.get("reason"))
         else:
             super().handle_reply(message)
 

@@ -44,6 +44,9 @@ class WS:
         self._cursor = 0
         self._arrived = asyncio.Event()
         self.close_code: int | None = None
+        self.close_reason = ""
+        # Wall-clock time the close arrived: compared with another process's timestamps.
+        self.closed_at: float | None = None
         self.closed = asyncio.Event()
         self.connected: Frame | None = None
         self.authenticated: Frame | None = None
@@ -83,6 +86,8 @@ class WS:
         finally:
             rcvd = self.conn.protocol.close_rcvd
             self.close_code = rcvd.code if rcvd else None
+            self.close_reason = rcvd.reason if rcvd else ""
+            self.closed_at = time.time()
             self.closed.set()
             self._arrived.set()
 
