@@ -7,6 +7,7 @@ folder, the in-process channel layer, one Daphne process. ``REDIS_URL`` and
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "channels",
+    "axes",
     "realtime",
     "orders",
     "inventory",
@@ -67,7 +69,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it turns a lockout anywhere in the stack into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes in front of the model backend: AXES_FAILURE_LIMIT wrong passwords for one
+# username from one IP lock that pair out for AXES_COOLOFF_TIME (the login page, the
+# admin and the token endpoint's Basic auth alike). A username alone would let anyone
+# lock anyone out; an IP alone would lock a whole office behind one NAT.
+AUTHENTICATION_BACKENDS = [
+    "omni_sales.auth_backends.NetworkLoginsAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "omni_sales.urls"
 
@@ -126,6 +143,10 @@ if REDIS_URL:
             },
         }
     }
+    # One cache for every process: DRF's throttles and anything else that counts.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "omni")}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -193,6 +214,8 @@ REALTIME_ENV = {
     "WS_PING_INTERVAL": ("PING_INTERVAL", int),
     "WS_PONG_TIMEOUT": ("PONG_TIMEOUT", int),
     "WS_TOKEN_TTL": ("TOKEN_TTL", int),
+    "WS_TOKEN_ATTEMPT_RATE": ("TOKEN_ATTEMPT_RATE", str),
+    "WS_TOKEN_RATE": ("TOKEN_RATE", str),
     "WS_REVALIDATE_INTERVAL": ("REVALIDATE_INTERVAL", float),
     "WS_SHUTDOWN_GRACE": ("SHUTDOWN_GRACE", float),
     "WS_EVENT_RETENTION_DAYS": ("EVENT_RETENTION_DAYS", float),

@@ -10,10 +10,14 @@ class RealtimeConfig(AppConfig):
         """Declare realtime's own namespace, then every installed app's ``realtime.py``."""
         from django.utils.module_loading import autodiscover_modules
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            logins,
+            sessions,
+        )
         from .events import declare_system
-        from .sessions import connect_signals
 
         declare_system()
         autodiscover_modules("realtime")
-        connect_signals()
+        sessions.connect_signals()
+        logins.connect_signals()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from math import inf
 from typing import Any
 
@@ -24,6 +25,8 @@ POSITIVE: dict[str, type | tuple[type, ...]] = {
     "REVALIDATE_INTERVAL": (int, float),
 }
 OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER"}
+# What DRF's SimpleRateThrottle.parse_rate reads: requests, then a period by its initial.
+DRF_RATE = re.compile(r"[1-9][0-9]*/[smhd][a-z]*")
 
 
 @register(Tags.compatibility)
@@ -41,6 +44,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             problems.append(Error(f"REALTIME[{key!r}] must be a positive number, "
                                   f"got {value!r} (default {DEFAULTS[key]!r})",
                                   id="realtime.E002"))
+    for key in ("TOKEN_ATTEMPT_RATE", "TOKEN_RATE"):
+        if not isinstance(config[key], str) or not DRF_RATE.fullmatch(config[key]):
+            problems.append(Error(f"REALTIME[{key!r}] must be a DRF rate such as '30/min', "
+                                  f"got {config[key]!r}", id="realtime.E002"))
     if problems:
         return problems
     if config["PROCESS_TTL"] <= config["PROCESS_HEARTBEAT"]:
@@ -84,6 +91,27 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list:
         return [Warning("The in-memory channel layer serves one Daphne process only.",
                         hint="Set REDIS_URL to run several Daphne processes.",
                         id="realtime.W001")]
+    return []
+
+
+PROCESS_LOCAL_CACHES = ("LocMemCache", "DummyCache")
+
+
+@register(Tags.security)
+def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """realtime.W004: the token endpoint's throttles count in Django's default cache; with
+    a shared channel layer there can be several processes, and a process-local cache lets
+    each of them count alone (61 requests a minute pass on one and again on the other)."""
+    if layer_backend().endswith("InMemoryChannelLayer"):
+        return []
+    backend = str(getattr(settings, "CACHES", {}).get("default", {}).get("BACKEND", ""))
+    if backend.endswith(PROCESS_LOCAL_CACHES):
+        return [Warning(
+            f"The default cache ({backend.rsplit('.', 1)[-1]}) is per process while the "
+            "channel layer is shared: POST /api/ws/token's throttles count per process.",
+            hint='Use a shared cache, e.g. CACHES = {"default": {"BACKEND": '
+                 '"django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}.',
+            id="realtime.W004")]
     return []
 
 

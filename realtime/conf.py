@@ -48,6 +48,10 @@ DEFAULTS: dict[str, Any] = {
     # is this plus PING_INTERVAL.
     "REVALIDATE_INTERVAL": 30,
     "TOKEN_SALT": "realtime.ws-token",
+    # DRF rates of POST /api/ws/token: attempts per client IP, counted before the
+    # password is checked; tokens per user. Counted in Django's default cache.
+    "TOKEN_ATTEMPT_RATE": "30/min",
+    "TOKEN_RATE": "60/min",
     # The project's roles, the role of a socket without a user, and the role that may
     # read the stats and metrics; user -> role name; user -> Profile(id, name) or None,
     # the owner identity of owner-scoped events.

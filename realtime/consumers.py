@@ -528,7 +528,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             identity, credential = await _identify_token(token)
         except TokenRefused as refused:
             stats.incr("auth.failures")
-            stats.incr(f"auth.failures.{refused.reason}")
+            stats.incr(f"auth.refused.{refused.reason}")
             logger.warning("auth failed conn=%s user=%s role=%s reason=%s", self.connection_id,
                            self.identity.user_id, self.identity.role, refused.reason)
             raise FrameError(ErrorCode.AUTH_FAILED, AUTH_FAILED_MESSAGES[refused.reason],

@@ -46,6 +46,13 @@ COUNTERS = {
     "frames.rate_limited": ("realtime_frames_rate_limited",
                             "Client frames refused by the rate limit."),
     "auth.failures": ("realtime_auth_failures", "auth frames without a valid token."),
+    "login.failed": ("realtime_login_failures",
+                     "Failed logins (login page, admin, the token endpoint's Basic auth)."),
+    "login.locked_out": ("realtime_login_lockouts", "Logins refused by a lockout."),
+    "login.throttled": ("realtime_token_attempts_throttled",
+                        "Token requests refused by the per-IP attempt throttle."),
+    "closed.credential_ended": ("realtime_credential_closes",
+                                "Sockets closed because their session or token ended."),
     "publish.failures": ("realtime_publish_failures",
                          "Events that could not be logged or sent to the channel layer."),
     "deliveries": ("realtime_deliveries", "Events sent to sockets."),
@@ -68,6 +75,8 @@ LABELLED_COUNTERS = {
     "events.": ("realtime_events_published", "type", "Events published, by type."),
     "errors.": ("realtime_errors", "code", "error frames sent, by error code."),
     "refused.": ("realtime_refused_connections", "reason", "Connections refused, by reason."),
+    "auth.refused.": ("realtime_auth_refused", "reason",
+                      "auth frames refused, by reason (expired, revoked, invalid)."),
 }
 QUANTILES = (0.5, 0.95, 0.99)
 

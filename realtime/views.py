@@ -10,7 +10,6 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from . import presence, stats, tokens
@@ -19,6 +18,7 @@ from .events import describe, namespaces_for
 from .permissions import IsRealtimeAdmin, SeesPresence
 from .protocol import CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION
 from .roles import identify
+from .throttling import LockoutAwareBasicAuthentication, TokenAttemptThrottle, TokenRateThrottle
 
 FEATURES = ["multiplex", "namespace-endpoints", "session-auth", "token-auth", "resume",
             "heartbeat", "rate-limit", "origin-check", "presence"]
@@ -93,15 +93,22 @@ class PresenceView(APIView):
         return Response({"online": len(online), "customerIds": online})
 
 
-class TokenRateThrottle(UserRateThrottle):
-    rate = "60/min"
-
-
 class TokenView(APIView):
-    """``POST /api/ws/token``: a short-lived signed token for the socket's ``auth`` frame."""
+    """``POST /api/ws/token``: a short-lived signed token for the socket's ``auth`` frame.
 
+    Basic or session authentication; attempts are throttled per IP before the password
+    is checked, tokens per user after (realtime/logins.py)."""
+
+    authentication_classes = [LockoutAwareBasicAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [TokenRateThrottle]
+
+    def perform_authentication(self, request: Request) -> None:
+        attempts = TokenAttemptThrottle()
+        if not attempts.allow_request(request, self):
+            stats.incr("login.throttled")
+            self.throttled(request, attempts.wait())
+        super().perform_authentication(request)
 
     def post(self, request: Request, *args: Any) -> Response:
         # A token fetched with the session cookie ends with that session (logout).

@@ -50,6 +50,16 @@ def test_bad_value_is_e002_naming_the_key(realtime_settings: Any, key: str,
     assert repr(value) in problems[0].msg
 
 
+@pytest.mark.parametrize("value", ["30", "0/min", "30/week", 30, None])
+@pytest.mark.parametrize("key", ["TOKEN_ATTEMPT_RATE", "TOKEN_RATE"])
+def test_a_token_rate_must_be_a_drf_rate(realtime_settings: Any, key: str, value: Any) -> None:
+    realtime_settings(**{key: value})
+    problems = check_settings()
+    assert ids(problems) == ["realtime.E002"] and key in problems[0].msg
+    realtime_settings(**{key: "5/hour"})
+    assert check_settings() == []
+
+
 def test_a_boolean_is_not_a_positive_integer(realtime_settings: Any) -> None:
     """``True`` is an int to isinstance, but ``"MAX_CONNECTIONS": True`` means 1 socket."""
     passed = []
@@ -281,3 +291,19 @@ def test_deploy_check_says_which_guarantee_needs_realtime_server() -> None:
     err = StringIO()  # where ``check`` writes the issues that do not fail it
     call_command("check", deploy=True, stdout=StringIO(), stderr=err)
     assert "realtime.I001" in err.getvalue()
+
+
+def test_a_shared_layer_with_a_per_process_cache_warns_w004(settings: Any) -> None:
+    from realtime.checks import check_shared_cache
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                           "CONFIG": {"hosts": ["redis://127.0.0.1:1"]}}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    problems = check_shared_cache()
+    assert ids(problems) == ["realtime.W004"] and "per process" in problems[0].msg
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1"}}
+    assert check_shared_cache() == []
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert check_shared_cache() == []  # one process: its own cache is the shared one

@@ -139,6 +139,14 @@ class Project:
             "DEMO_PASSWORD": DEMO_PASSWORD,
             "PYTHONUNBUFFERED": "1",
             "LOG_LEVEL": "WARNING",
+            # Projects may share one Redis: each counts its throttles apart.
+            "CACHE_KEY_PREFIX": "e2e-" + workdir.name,
+            # Tests and benchmarks fetch many tokens from 127.0.0.1 with one password and
+            # try wrong ones on purpose; the tests of the throttles and the lockout set
+            # these back (tests/e2e/test_logins.py).
+            "WS_TOKEN_ATTEMPT_RATE": "100000/min",
+            "WS_TOKEN_RATE": "100000/min",
+            "AXES_FAILURE_LIMIT": "1000",
         })
         if redis_url:
             env["REDIS_URL"] = redis_url

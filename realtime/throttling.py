@@ -1,0 +1,61 @@
+"""Password guessing against ``POST /api/ws/token``: throttled and locked out.
+
+- ``TokenAttemptThrottle`` counts every attempt per client IP *before* its credentials
+  are checked, so wrong passwords are throttled too (DRF checks a view's throttles only
+  after authentication, which fails first for a wrong password).
+- ``TokenRateThrottle`` bounds the tokens one user may fetch.
+- Both count in Django's default cache: with several server processes it must be a
+  shared one (Redis), or each process counts alone (``realtime.W004``).
+- ``LockoutAwareBasicAuthentication`` answers 429 ``locked_out`` instead of 401 when a
+  lockout library refused the login (django-axes sets ``request.axes_locked_out``), so
+  a locked-out client is told to wait rather than to try another password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.authentication import BasicAuthentication
+from rest_framework.exceptions import APIException, AuthenticationFailed
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+
+from .conf import setting
+
+
+class LockedOut(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+    default_detail = "Too many failed logins for this account from here; try again later."
+
+
+class LockoutAwareBasicAuthentication(BasicAuthentication):
+    def authenticate_credentials(self, userid: str, password: str,
+                                 request: Any = None) -> tuple[Any, None]:
+        try:
+            return super().authenticate_credentials(userid, password, request)
+        except AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut() from None
+            raise
+
+
+class TokenAttemptThrottle(SimpleRateThrottle):
+    """Every attempt at the token endpoint, per client IP, whether or not it succeeds."""
+
+    scope = "realtime.token_attempts"
+
+    def get_rate(self) -> str:
+        return setting("TOKEN_ATTEMPT_RATE")
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenRateThrottle(UserRateThrottle):
+    """Tokens fetched per user."""
+
+    scope = "realtime.tokens"
+
+    def get_rate(self) -> str:
+        return setting("TOKEN_RATE")
