@@ -17,7 +17,7 @@ from .conf import DEFAULTS, ImproperlyConfiguredRealtime, get_config, layer_back
 POSITIVE: dict[str, type | tuple[type, ...]] = {
     "MAX_CONNECTIONS": int, "MAX_CONNECTIONS_PER_IP": int, "RATE_LIMIT": int,
     "RATE_LIMIT_BURST": int, "RATE_LIMIT_CLOSE_AFTER": int, "MAX_PAYLOAD": int,
-    "MAX_OUTBOUND_BUFFER": int, "PING_INTERVAL": int, "PONG_TIMEOUT": int, "TOKEN_TTL": int,
+    "MAX_OUTBOUND_BUFFER": int, "INBOUND_QUEUE": int, "PING_INTERVAL": int, "PONG_TIMEOUT": int, "TOKEN_TTL": int,
     "MAX_REPLAY": int, "EVENT_RETENTION_DAYS": (int, float), "BRIDGE_POLL_INTERVAL": (int, float),
     "SHUTDOWN_GRACE": (int, float), "PROCESS_HEARTBEAT": (int, float),
     "PROCESS_TTL": (int, float), "BATCH_MAX": int, "FAN_OUT_SLICE": (int, float),

@@ -9,6 +9,8 @@ that is ``functools.partial(Server.handle_reply, protocol)``: through that proto
   close frame, not autobahn's default bare TCP drop (``failByDrop``);
 - a reader whose unsent bytes pass ``MAX_OUTBOUND_BUFFER`` is dropped, since Daphne's
   send never waits and the frames would otherwise pile up in Twisted's memory;
+- a client's frames are counted as they arrive, and a flooder is no longer read
+  (realtime/inbound.py);
 - on SIGTERM every socket gets 1001 (which autobahn refuses from an application's
   ``websocket.close``) and the shutdown waits up to ``SHUTDOWN_GRACE`` for the frames.
 
@@ -23,6 +25,7 @@ import logging
 import weakref
 from typing import Any
 
+from . import inbound
 from .protocol import CloseCode
 
 logger = logging.getLogger("realtime.server")
@@ -51,9 +54,24 @@ def adopt(send: Any) -> Any | None:
         return None
     # autobahn reads the option from the protocol at the moment it fails a connection.
     protocol.failByDrop = False
+    inbound.guard(protocol)
+    send = protocol.serverSend
+
+    def server_send(content: Any, binary: bool = False) -> None:
+        if sendable(protocol):
+            send(content, binary)
+
+    protocol.serverSend = server_send
     _open.add(protocol)
     hook_shutdown()
     return protocol
+
+
+def sendable(protocol: Any) -> bool:
+    """Whether a frame can still go out. Once the close has been sent (the app's, or a
+    flooder's 4008) autobahn raises on a send, and Daphne reports it as the application's
+    crash; frames the app answers meanwhile (the flood it had queued) are dropped."""
+    return protocol.state != protocol.STATE_CLOSING and protocol.state != protocol.STATE_CLOSED
 
 
 def pending_bytes(transport: Any) -> int:

@@ -60,6 +60,8 @@ COUNTERS = {
                      "batch frames sent to sockets, each carrying several events."),
     "dropped.slow_reader": ("realtime_slow_readers_dropped",
                             "Sockets dropped for not reading their frames."),
+    "dropped.flooder": ("realtime_flooders_stopped",
+                        "Sockets no longer read and closed for sending too much."),
     "log.filled": ("realtime_log_filled",
                    "Events the channel layer did not bring, read from the event log."),
     "log.duplicates": ("realtime_log_duplicates",

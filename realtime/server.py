@@ -6,6 +6,8 @@ Accepts every ``daphne`` argument, and django-admin's ``--settings``; without it
   (autobahn refuses a larger frame from its header with 1009, before buffering it);
 - drops a slow reader whose unsent data passes ``MAX_OUTBOUND_BUFFER``, so one
   client that stops reading cannot grow the server's memory;
+- counts a client's frames as they arrive and stops reading from a flooder
+  (realtime/inbound.py), so one client that sends too much cannot either;
 - sends the standard close codes docs/protocol.md uses (1001, 1009), which autobahn's
   ``sendClose`` refuses to send for an application (the app's policy closes are
   4008, 4009 and 4013, which every server sends);
@@ -28,6 +30,7 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
+from . import daphne_sockets, inbound
 from .daphne_sockets import close_websockets, pending_bytes
 from .frames import WIRE
 
@@ -62,7 +65,13 @@ class RealtimeWebSocketProtocol(WebSocketProtocol):
         else:
             super().handle_reply(message)
 
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:  # noqa: N802,N803 (autobahn's)
+        if inbound.arrived(self):
+            super().onMessage(payload, isBinary)
+
     def serverSend(self, content: Any, binary: bool = False) -> None:
+        if not daphne_sockets.sendable(self):
+            return
         super().serverSend(content, binary)
         self.check_backlog()
 
