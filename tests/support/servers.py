@@ -301,7 +301,8 @@ class PostgresServer:
         subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(datadir), "-l",
                         str(workdir / "pg.log"), "-w", "-o",
                         f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                        "-c synchronous_commit=off -c full_page_writes=off", "start"],
+                        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+                        "start"],
                        check=True, capture_output=True)
         subprocess.run([*run_as, str(bindir.parent / "bin" / "createdb"), "-h", "127.0.0.1",
                         "-p", str(port), "-U", "omni", "omni"], check=True, capture_output=True)
