@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rest_framework import status
@@ -21,6 +22,8 @@ from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from .conf import setting
+
+logger = logging.getLogger("realtime.throttling")
 
 
 class LockedOut(APIException):
@@ -40,7 +43,24 @@ class LockoutAwareBasicAuthentication(BasicAuthentication):
             raise
 
 
-class TokenAttemptThrottle(SimpleRateThrottle):
+class FailOpen:
+    """A throttle whose cache is down lets the request through (logged and counted)
+    rather than failing it: a Redis outage must not stop logins and tokens, and the
+    lockout (django-axes, in the database) still holds meanwhile."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)  # type: ignore[misc]
+        except Exception:  # noqa: BLE001 - whatever the cache backend raises
+            from . import stats
+
+            stats.incr("login.throttle_unavailable")
+            logger.warning("throttle %s: cache unavailable, request let through",
+                           type(self).__name__, exc_info=True)
+            return True
+
+
+class TokenAttemptThrottle(FailOpen, SimpleRateThrottle):
     """Every attempt at the token endpoint, per client IP, whether or not it succeeds."""
 
     scope = "realtime.token_attempts"
@@ -52,7 +72,7 @@ class TokenAttemptThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class TokenRateThrottle(UserRateThrottle):
+class TokenRateThrottle(FailOpen, UserRateThrottle):
     """Tokens fetched per user."""
 
     scope = "realtime.tokens"

@@ -65,3 +65,20 @@ def test_tokens_are_throttled_per_user(realtime_settings: Any, staff: Any) -> No
     codes = [token_request(client, "staff", DEMO_PASSWORD, ip=f"10.0.1.{n}").status_code
              for n in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_a_cache_that_is_down_lets_tokens_through(monkeypatch: Any, staff: Any) -> None:
+    """A Redis outage must not stop token issuance: the throttles fail open, counted.
+    (With a real Redis killed: tests/e2e/test_redis_faults.py fetches tokens meanwhile.)"""
+    from realtime.throttling import TokenAttemptThrottle, TokenRateThrottle
+
+    class Down:
+        def get(self, *args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+        set = get
+
+    for throttle in (TokenAttemptThrottle, TokenRateThrottle):
+        monkeypatch.setattr(throttle, "cache", Down())
+    assert token_request(Client(), "staff", DEMO_PASSWORD).status_code == 200
+    assert counting.counters["login.throttle_unavailable"] == 2  # both throttles
