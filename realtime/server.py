@@ -10,7 +10,9 @@ Accepts every ``daphne`` argument, and django-admin's ``--settings``; without it
   ``sendClose`` refuses to send for an application (the app's policy closes are
   4008, 4009 and 4013, which every server sends);
 - on SIGTERM/SIGINT closes every socket with 1001 (clients reconnect and resume)
-  and waits up to ``SHUTDOWN_GRACE`` seconds for the close frames to go out.
+  and waits up to ``SHUTDOWN_GRACE`` seconds for the close frames to go out;
+- puts the ``scheme`` (``ws``/``wss``, from TLS or X-Forwarded-Proto under
+  ``--proxy-headers``) in a WebSocket's scope, for the origin check.
 """
 
 from __future__ import annotations
@@ -107,7 +109,28 @@ class RealtimeWebSocketFactory(WebSocketFactory):
         return super().buildProtocol(addr)
 
 
+def websocket_scheme(protocol: Any) -> str:
+    """``ws`` or ``wss``, as the client reached the server: X-Forwarded-Proto under
+    ``--proxy-headers``, else whether the connection is TLS."""
+    from twisted.internet.interfaces import ISSLTransport
+
+    forwarded = getattr(protocol, "client_scheme", None)
+    if isinstance(forwarded, str) and forwarded.strip().lower() in {"https", "wss"}:
+        return "wss"
+    if isinstance(forwarded, str) and forwarded.strip().lower() in {"http", "ws"}:
+        return "ws"
+    return "wss" if ISSLTransport(protocol.transport, None) is not None else "ws"
+
+
 class RealtimeServer(Server):
+    def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
+        """Daphne's, with the ``scheme`` Daphne leaves out of a WebSocket scope (its HTTP
+        scope has it): the origin check compares a page's origin with the handshake's
+        own (realtime.auth.own_origin)."""
+        if scope.get("type") == "websocket" and "scheme" not in scope:
+            scope["scheme"] = websocket_scheme(protocol)
+        return super().create_application(protocol, scope)
+
     def run(self) -> None:
         from twisted.internet import reactor
 
