@@ -20,7 +20,14 @@ import redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, session_cookie, until
+from tests.support.servers import (
+    DEMO_PASSWORD,
+    DaphneServer,
+    Project,
+    free_port,
+    session_cookie,
+    until,
+)
 from tests.support.wsclient import WS, fetch_token
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +67,7 @@ def rss_kib(pid: int) -> int:
 
 
 async def test_origins_outside_the_allowed_list_are_refused(start_server):
-    server = start_server(ALLOWED_ORIGINS="shop.example.com,127.0.0.1")
+    server = start_server(ALLOWED_ORIGINS="https://shop.example.com,127.0.0.1")
     with pytest.raises(InvalidStatus) as refused:
         await connect(f"{server.ws}/api/ws", origin="http://evil.example.net")
     assert refused.value.response.status_code == 403
@@ -68,6 +75,26 @@ async def test_origins_outside_the_allowed_list_are_refused(start_server):
     scripted = await WS.open(f"{server.ws}/api/ws")  # no Origin: allowed by default
     await allowed.close()
     await scripted.close()
+
+
+async def test_a_cookie_socket_from_another_port_or_scheme_of_the_host_is_refused(
+        start_server, project):
+    """The default patterns (ALLOWED_HOSTS: localhost, 127.0.0.1, [::1]) allow those hosts
+    on the server's own scheme and port: a page on another port or scheme of the same
+    host is another site, whose requests carry the same cookie (docs/security.md)."""
+    server = start_server()
+    cookie = session_cookie(project, "staff")
+    foreign_port = free_port()
+    for origin in (f"http://localhost:{foreign_port}", f"http://127.0.0.1:{foreign_port}",
+                   "https://127.0.0.1", f"https://127.0.0.1:{server.port}", "http://127.0.0.1"):
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(f"{server.ws}/api/ws", origin=origin,
+                          additional_headers={"Cookie": cookie})
+        assert refused.value.response.status_code == 403, origin  # docs/protocol.md: 4503
+    for origin in (server.http, f"http://localhost:{server.port}"):
+        page = await WS.open(f"{server.ws}/api/ws", cookie=cookie, origin=origin)
+        assert page.identity["role"] == "staff", origin
+        await page.close()
 
 
 async def test_missing_origin_is_refused_when_the_setting_says_so(start_server):
