@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from math import inf
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
@@ -51,6 +52,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
         problems.append(Error(f"REALTIME['STATS_INTERVAL'] must be a positive number of "
                               f"seconds, got {interval!r}", id="realtime.E002"))
     problems.extend(_check_prune_interval(config["PRUNE_INTERVAL"]))
+    problems.extend(_check_allowed_origins(config["ALLOWED_ORIGINS"]))
     from .metrics import allowed_networks
 
     try:
@@ -74,6 +76,42 @@ def _check_prune_interval(value: Any) -> list:
                       f"'external' or None, got {value!r} (default {DEFAULTS['PRUNE_INTERVAL']!r})",
                       id="realtime.E002")]
     return []
+
+
+def origin_pattern_problem(pattern: Any) -> str | None:
+    """What is wrong with one ALLOWED_ORIGINS entry, None if nothing.
+
+    ``*``; a host pattern as ALLOWED_HOSTS writes it, without a port (it allows the
+    server's own scheme and port); or a full origin, ``http(s)://host[:port]``, nothing
+    after it. ``localhost:8000`` would read as a scheme to the URL parser and match
+    nothing: the full origin says what was meant.
+    """
+    if not isinstance(pattern, str) or not pattern.strip():
+        return f"{pattern!r} is not an origin"
+    if pattern == "*":
+        return None
+    full = "://" in pattern
+    try:
+        parts = urlsplit(pattern if full else "//" + pattern)
+        port = parts.port
+    except ValueError:
+        return f"{pattern!r} has a bad port"
+    if full and parts.scheme not in {"http", "https"}:
+        return f"{pattern!r}: a page's origin is http:// or https://"
+    if not parts.hostname or parts.path or parts.query or parts.fragment:
+        return f"{pattern!r}: only scheme://host[:port], nothing after it"
+    if not full and port is not None:
+        return (f"{pattern!r}: a host pattern allows the server's own port; to allow "
+                f"another, write the full origin (http://{pattern} or https://{pattern})")
+    return None
+
+
+def _check_allowed_origins(value: Any) -> list:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        return [Error(f"REALTIME['ALLOWED_ORIGINS'] must be a list of origins, got {value!r}",
+                      id="realtime.E002")]
+    return [Error(f"REALTIME['ALLOWED_ORIGINS']: {problem}", id="realtime.E002")
+            for problem in map(origin_pattern_problem, value) if problem]
 
 
 @register(Tags.compatibility, deploy=True)
