@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     # server whose send waits for its buffer to drain (uvicorn); then the socket is
     # closed with 4008 and the fan-out goes on. realtime.server uses the buffer bound.
     "SEND_TIMEOUT": 2000,
+    # Seconds a connection has to complete a request's headers, from its opening and, on
+    # a keep-alive connection, from the end of its previous request; then it is aborted
+    # (slowloris). Enforced by realtime.server only (realtime/http_deadline.py); None: off.
+    "HANDSHAKE_TIMEOUT": 5.0,
     # Seconds a shutting-down server waits for clients to acknowledge its 1001 close.
     "SHUTDOWN_GRACE": 2.0,
     # Heartbeat, in milliseconds as in the protocol's ``connected`` frame.

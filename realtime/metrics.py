@@ -53,6 +53,9 @@ COUNTERS = {
                      "batch frames sent to sockets, each carrying several events."),
     "dropped.slow_reader": ("realtime_slow_readers_dropped",
                             "Sockets dropped for not reading their frames."),
+    "dropped.handshake_timeout": ("realtime_handshake_timeouts",
+                                  "HTTP connections aborted for not completing a request's "
+                                  "headers within HANDSHAKE_TIMEOUT."),
     "log.filled": ("realtime_log_filled",
                    "Events the channel layer did not bring, read from the event log."),
     "log.duplicates": ("realtime_log_duplicates",

@@ -13,6 +13,9 @@ Accepts every ``daphne`` argument, and django-admin's ``--settings``; without it
   and waits up to ``SHUTDOWN_GRACE`` seconds for the close frames to go out;
 - puts the ``scheme`` (``ws``/``wss``, from TLS or X-Forwarded-Proto under
   ``--proxy-headers``) in a WebSocket's scope, for the origin check.
+- aborts a connection whose request headers are not complete ``HANDSHAKE_TIMEOUT``
+  seconds after it opened or after its previous request (slowloris;
+  realtime/http_deadline.py).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
 from .daphne_sockets import close_websockets, pending_bytes
 from .frames import WIRE
+from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
 
 logger = logging.getLogger("realtime.server")
 
@@ -201,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
 
     process.server_bounds_sends = True
     RealtimeWebSocketProtocol.max_outbound = setting("MAX_OUTBOUND_BUFFER")
+    HeaderDeadlineChannel.deadline = setting("HANDSHAKE_TIMEOUT")
     limit = str(setting("MAX_PAYLOAD"))
     defaults = {
         "--websocket-max-message-size": limit,
@@ -214,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
         if not any(a.startswith(flag) for a in args):
             args = [flag, value, *args]
     daphne_server.WebSocketFactory = RealtimeWebSocketFactory
+    daphne_server.HTTPFactory = RealtimeHTTPFactory
     tune_gc(args)
     RealtimeCommandLine().run(args)
 

@@ -27,6 +27,9 @@ def daphne_args(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
                         server.daphne_server.WebSocketFactory)
     monkeypatch.setattr(server.RealtimeWebSocketProtocol, "max_outbound",
                         server.RealtimeWebSocketProtocol.max_outbound)
+    monkeypatch.setattr(server.daphne_server, "HTTPFactory", server.daphne_server.HTTPFactory)
+    monkeypatch.setattr(server.HeaderDeadlineChannel, "deadline",
+                        server.HeaderDeadlineChannel.deadline)
     return calls
 
 
@@ -43,6 +46,15 @@ def test_defaults_payload_limit_and_leaves_pinging_to_the_heartbeat(
     assert value_of(args, "--websocket-max-frame-size") == "65536"
     assert value_of(args, "--ping-interval") == str(server.DAPHNE_PING_INTERVAL)
     assert args[-3:] == ["-b", "127.0.0.1", "omni_sales.asgi:application"]
+
+
+@pytest.mark.parametrize("timeout", [2.5, None])
+def test_http_connections_get_the_handshake_deadline(
+        daphne_args: list[list[str]], realtime_settings: Any, timeout: float | None) -> None:
+    realtime_settings(HANDSHAKE_TIMEOUT=timeout)
+    server.main(["omni_sales.asgi:application"])
+    assert server.daphne_server.HTTPFactory is server.RealtimeHTTPFactory
+    assert server.HeaderDeadlineChannel.deadline == timeout
 
 
 def test_the_command_line_wins(daphne_args: list[list[str]]) -> None:
