@@ -11,6 +11,7 @@ import base64
 import json
 import signal
 import socket
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -153,6 +154,66 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
     f = await WS.open(f"{first.ws}/api/ws")  # d and f: 2, within the cap
     await f.roundtrip()
     for ws in (d, f):
+        await ws.close()
+
+
+SLOWLORIS = 50
+HANDSHAKE_TIMEOUT = 2.0
+# A loaded 2-core machine may run the server's timer this late; a held connection is
+# held for good, so any margin tells the two apart.
+DEADLINE_MARGIN = 3.0
+
+
+async def slowloris(port: int, give_up_after: float) -> float | None:
+    """A raw connection that sends a request line, then one header line a second and
+    never ends its headers: seconds until the server dropped it, None if it still held
+    it after ``give_up_after``."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    opened = time.monotonic()
+    writer.write(b"GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    line = 0
+    try:
+        while (elapsed := time.monotonic() - opened) < give_up_after:
+            try:
+                if await asyncio.wait_for(reader.read(1024), 1.0) == b"":
+                    return elapsed
+            except TimeoutError:
+                line += 1
+                writer.write(b"X-Slow-%d: x\r\n" % line)
+                await writer.drain()
+            except ConnectionError:
+                return time.monotonic() - opened
+        return None
+    except ConnectionError:
+        return time.monotonic() - opened
+    finally:
+        writer.close()
+
+
+async def test_slowloris_connections_are_dropped_at_the_handshake_timeout(start_server):
+    """50 connections that never finish their headers are all aborted within
+    HANDSHAKE_TIMEOUT plus a margin and counted; a socket opened before them stays open
+    past the timeout (an upgraded connection is not timed), and new clients connect."""
+    server = start_server(WS_HANDSHAKE_TIMEOUT=str(HANDSHAKE_TIMEOUT))
+    before = await WS.open(f"{server.ws}/api/ws")
+    attack = [asyncio.create_task(slowloris(server.port, HANDSHAKE_TIMEOUT + 3 * DEADLINE_MARGIN))
+              for _ in range(SLOWLORIS)]
+    during = await WS.open(f"{server.ws}/api/ws")  # while all 50 are held
+    await during.roundtrip()
+    dropped_after = await asyncio.gather(*attack)
+    held = sum(1 for t in dropped_after if t is None)
+    times = sorted(t for t in dropped_after if t is not None)
+    print(f"\nslowloris: {SLOWLORIS} connections, HANDSHAKE_TIMEOUT={HANDSHAKE_TIMEOUT}s: "
+          f"{len(times)} dropped after {times[0] if times else 0:.2f}-"
+          f"{times[-1] if times else 0:.2f}s, {held} still held")
+    assert held == 0
+    assert HANDSHAKE_TIMEOUT - 0.5 <= times[0] and times[-1] <= HANDSHAKE_TIMEOUT + DEADLINE_MARGIN
+    await before.roundtrip()  # opened before the attack, past the timeout now
+    after = await WS.open(f"{server.ws}/api/ws")
+    await after.roundtrip()
+    counters = stats(server)["processes"][0]["counters"]
+    assert counters["dropped.handshake_timeout"] == SLOWLORIS
+    for ws in (before, during, after):
         await ws.close()
 
 
