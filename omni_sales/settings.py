@@ -178,7 +178,7 @@ def prune_interval(value: str) -> float | str | None:
 
 
 def optional_seconds(value: str) -> float | str | None:
-    """WS_HANDSHAKE_TIMEOUT: seconds, or "none"/"off" for no limit. Other
+    """WS_HANDSHAKE_TIMEOUT, WS_IDLE_TIMEOUT: seconds, or "none"/"off" for no limit. Other
     text is kept as is, so ``manage.py check`` names it (realtime.E002)."""
     word = value.strip().lower()
     if word in {"none", "off"}:
@@ -207,6 +207,7 @@ REALTIME_ENV = {
     "WS_TOKEN_TTL": ("TOKEN_TTL", int),
     "WS_SHUTDOWN_GRACE": ("SHUTDOWN_GRACE", float),
     "WS_HANDSHAKE_TIMEOUT": ("HANDSHAKE_TIMEOUT", optional_seconds),
+    "WS_IDLE_TIMEOUT": ("IDLE_TIMEOUT", optional_seconds),
     "WS_EVENT_RETENTION_DAYS": ("EVENT_RETENTION_DAYS", float),
     "WS_PRUNE_INTERVAL": ("PRUNE_INTERVAL", prune_interval),
     "WS_BRIDGE_POLL_INTERVAL": ("BRIDGE_POLL_INTERVAL", float),

@@ -22,9 +22,9 @@ POSITIVE: dict[str, type | tuple[type, ...]] = {
     "SHUTDOWN_GRACE": (int, float), "PROCESS_HEARTBEAT": (int, float),
     "PROCESS_TTL": (int, float), "BATCH_MAX": int, "FAN_OUT_SLICE": (int, float),
     "REPLAY_THREADS": int, "SEND_TIMEOUT": (int, float), "LOG_CHECK_INTERVAL": (int, float), "GAP_GRACE": (int, float),
-    "HANDSHAKE_TIMEOUT": (int, float),
+    "HANDSHAKE_TIMEOUT": (int, float), "IDLE_TIMEOUT": (int, float),
 }
-OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER", "HANDSHAKE_TIMEOUT"}
+OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER", "HANDSHAKE_TIMEOUT", "IDLE_TIMEOUT"}
 
 
 @register(Tags.compatibility)

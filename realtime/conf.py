@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # a keep-alive connection, from the end of its previous request; then it is aborted
     # (slowloris). Enforced by realtime.server only (realtime/http_deadline.py); None: off.
     "HANDSHAKE_TIMEOUT": 5.0,
+    # Seconds a socket may stay open without a successful ``auth`` or ``subscribe``;
+    # then it is closed with 4008 "idle" by a sweep beside the heartbeat's. None: off.
+    "IDLE_TIMEOUT": None,
     # Seconds a shutting-down server waits for clients to acknowledge its 1001 close.
     "SHUTDOWN_GRACE": 2.0,
     # Heartbeat, in milliseconds as in the protocol's ``connected`` frame.
