@@ -243,12 +243,17 @@ def check_asgi_application(app_configs: Any = None, **kwargs: Any) -> list[Check
 
 @register(Tags.compatibility, deploy=True)
 def check_server_guarantees(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """``check --deploy``: which server runs the app is not knowable from a check, and one
-    guarantee exists only under ``python -m realtime.server``; say so once, as an Info."""
+    """``check --deploy``: which server runs the app is not knowable from a check, and two
+    guarantees exist only under ``python -m realtime.server``; say so once, as an Info.
+    Both act before any application is called, so no app can give them elsewhere."""
     return [Info(
         "The frame-size guard (1009 from a frame's header at MAX_PAYLOAD, before an "
-        "oversized frame is buffered) exists only under python -m realtime.server.",
+        "oversized frame is buffered) and the handshake deadline (a connection whose "
+        "request headers are not complete within HANDSHAKE_TIMEOUT is aborted: slowloris) "
+        "exist only under python -m realtime.server.",
         hint="Serve WebSockets with python -m realtime.server; under stock daphne, "
              "runserver or uvicorn a message over MAX_PAYLOAD is refused with 4009 once it "
-             "was received, and one over the server's own limit with 1009.",
+             "was received, and one over the server's own limit with 1009, and nothing "
+             "times a request's headers: set the proxy's header timeout (nginx: "
+             "client_header_timeout).",
         id="realtime.I001")]

@@ -302,6 +302,7 @@ def test_deploy_check_says_which_guarantee_needs_realtime_server() -> None:
     assert ids(problems) == ["realtime.I001"]
     assert "frame-size guard" in problems[0].msg and "MAX_PAYLOAD" in problems[0].msg
     assert "python -m realtime.server" in problems[0].hint and "4009" in problems[0].hint
+    assert "HANDSHAKE_TIMEOUT" in problems[0].msg and "client_header_timeout" in problems[0].hint
     err = StringIO()  # where ``check`` writes the issues that do not fail it
     call_command("check", deploy=True, stdout=StringIO(), stderr=err)
     assert "realtime.I001" in err.getvalue()
