@@ -198,6 +198,18 @@ def prune_interval(value: str) -> float | str | None:
         return word
 
 
+def optional_seconds(value: str) -> float | str | None:
+    """WS_HANDSHAKE_TIMEOUT, WS_IDLE_TIMEOUT: seconds, or "none"/"off" for no limit. Other
+    text is kept as is, so ``manage.py check`` names it (realtime.E002)."""
+    word = value.strip().lower()
+    if word in {"none", "off"}:
+        return None
+    try:
+        return float(word)
+    except ValueError:
+        return word
+
+
 # Environment variable -> REALTIME key and how to read it. Unset variables keep the
 # defaults of realtime/conf.py (docs/operations.md lists them all).
 REALTIME_ENV = {
@@ -219,6 +231,8 @@ REALTIME_ENV = {
     "WS_TOKEN_RATE": ("TOKEN_RATE", str),
     "WS_REVALIDATE_INTERVAL": ("REVALIDATE_INTERVAL", float),
     "WS_SHUTDOWN_GRACE": ("SHUTDOWN_GRACE", float),
+    "WS_HANDSHAKE_TIMEOUT": ("HANDSHAKE_TIMEOUT", optional_seconds),
+    "WS_IDLE_TIMEOUT": ("IDLE_TIMEOUT", optional_seconds),
     "WS_EVENT_RETENTION_DAYS": ("EVENT_RETENTION_DAYS", float),
     "WS_PRUNE_INTERVAL": ("PRUNE_INTERVAL", prune_interval),
     "WS_BRIDGE_POLL_INTERVAL": ("BRIDGE_POLL_INTERVAL", float),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from math import inf
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
@@ -23,8 +24,9 @@ POSITIVE: dict[str, type | tuple[type, ...]] = {
     "PROCESS_TTL": (int, float), "BATCH_MAX": int, "FAN_OUT_SLICE": (int, float),
     "REPLAY_THREADS": int, "SEND_TIMEOUT": (int, float), "LOG_CHECK_INTERVAL": (int, float), "GAP_GRACE": (int, float),
     "REVALIDATE_INTERVAL": (int, float),
+    "HANDSHAKE_TIMEOUT": (int, float), "IDLE_TIMEOUT": (int, float),
 }
-OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER"}
+OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER", "HANDSHAKE_TIMEOUT", "IDLE_TIMEOUT"}
 # What DRF's SimpleRateThrottle.parse_rate reads: requests, then a period by its initial.
 DRF_RATE = re.compile(r"[1-9][0-9]*/[smhd][a-z]*")
 
@@ -59,6 +61,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
         problems.append(Error(f"REALTIME['STATS_INTERVAL'] must be a positive number of "
                               f"seconds, got {interval!r}", id="realtime.E002"))
     problems.extend(_check_prune_interval(config["PRUNE_INTERVAL"]))
+    problems.extend(_check_allowed_origins(config["ALLOWED_ORIGINS"]))
     from .metrics import allowed_networks
 
     try:
@@ -82,6 +85,42 @@ def _check_prune_interval(value: Any) -> list:
                       f"'external' or None, got {value!r} (default {DEFAULTS['PRUNE_INTERVAL']!r})",
                       id="realtime.E002")]
     return []
+
+
+def origin_pattern_problem(pattern: Any) -> str | None:
+    """What is wrong with one ALLOWED_ORIGINS entry, None if nothing.
+
+    ``*``; a host pattern as ALLOWED_HOSTS writes it, without a port (it allows the
+    server's own scheme and port); or a full origin, ``http(s)://host[:port]``, nothing
+    after it. ``localhost:8000`` would read as a scheme to the URL parser and match
+    nothing: the full origin says what was meant.
+    """
+    if not isinstance(pattern, str) or not pattern.strip():
+        return f"{pattern!r} is not an origin"
+    if pattern == "*":
+        return None
+    full = "://" in pattern
+    try:
+        parts = urlsplit(pattern if full else "//" + pattern)
+        port = parts.port
+    except ValueError:
+        return f"{pattern!r} has a bad port"
+    if full and parts.scheme not in {"http", "https"}:
+        return f"{pattern!r}: a page's origin is http:// or https://"
+    if not parts.hostname or parts.path or parts.query or parts.fragment:
+        return f"{pattern!r}: only scheme://host[:port], nothing after it"
+    if not full and port is not None:
+        return (f"{pattern!r}: a host pattern allows the server's own port; to allow "
+                f"another, write the full origin (http://{pattern} or https://{pattern})")
+    return None
+
+
+def _check_allowed_origins(value: Any) -> list:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        return [Error(f"REALTIME['ALLOWED_ORIGINS'] must be a list of origins, got {value!r}",
+                      id="realtime.E002")]
+    return [Error(f"REALTIME['ALLOWED_ORIGINS']: {problem}", id="realtime.E002")
+            for problem in map(origin_pattern_problem, value) if problem]
 
 
 @register(Tags.compatibility, deploy=True)
@@ -233,12 +272,17 @@ def check_asgi_application(app_configs: Any = None, **kwargs: Any) -> list[Check
 
 @register(Tags.compatibility, deploy=True)
 def check_server_guarantees(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """``check --deploy``: which server runs the app is not knowable from a check, and one
-    guarantee exists only under ``python -m realtime.server``; say so once, as an Info."""
+    """``check --deploy``: which server runs the app is not knowable from a check, and two
+    guarantees exist only under ``python -m realtime.server``; say so once, as an Info.
+    Both act before any application is called, so no app can give them elsewhere."""
     return [Info(
         "The frame-size guard (1009 from a frame's header at MAX_PAYLOAD, before an "
-        "oversized frame is buffered) exists only under python -m realtime.server.",
+        "oversized frame is buffered) and the handshake deadline (a connection whose "
+        "request headers are not complete within HANDSHAKE_TIMEOUT is aborted: slowloris) "
+        "exist only under python -m realtime.server.",
         hint="Serve WebSockets with python -m realtime.server; under stock daphne, "
              "runserver or uvicorn a message over MAX_PAYLOAD is refused with 4009 once it "
-             "was received, and one over the server's own limit with 1009.",
+             "was received, and one over the server's own limit with 1009, and nothing "
+             "times a request's headers: set the proxy's header timeout (nginx: "
+             "client_header_timeout).",
         id="realtime.I001")]

@@ -39,6 +39,13 @@ DEFAULTS: dict[str, Any] = {
     # server whose send waits for its buffer to drain (uvicorn); then the socket is
     # closed with 4008 and the fan-out goes on. realtime.server uses the buffer bound.
     "SEND_TIMEOUT": 2000,
+    # Seconds a connection has to complete a request's headers, from its opening and, on
+    # a keep-alive connection, from the end of its previous request; then it is aborted
+    # (slowloris). Enforced by realtime.server only (realtime/http_deadline.py); None: off.
+    "HANDSHAKE_TIMEOUT": 5.0,
+    # Seconds a socket may stay open without a successful ``auth`` or ``subscribe``;
+    # then it is closed with 4008 "idle" by a sweep beside the heartbeat's. None: off.
+    "IDLE_TIMEOUT": None,
     # Seconds a shutting-down server waits for clients to acknowledge its 1001 close.
     "SHUTDOWN_GRACE": 2.0,
     # Heartbeat, in milliseconds as in the protocol's ``connected`` frame.

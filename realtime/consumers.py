@@ -233,6 +233,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         finally:
             await self.cleanup(code)
 
+    async def close_idle(self) -> None:
+        """No successful ``auth`` or ``subscribe`` within IDLE_TIMEOUT (the registry's
+        idle sweep): 4008 ``idle``, reconnect after a long backoff."""
+        stats.incr("dropped.idle")
+        logger.info("idle close conn=%s ip=%s", self.connection_id, self.client_ip)
+        await self.terminate(CloseCode.POLICY, "idle")
+
     async def send_ping(self, stamp: int) -> None:
         """The heartbeat: the client owes a ``pong`` within the timeout."""
         if self.closed:
@@ -471,6 +478,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             self.subscriptions[namespace] = group
             self.floors.pop(namespace, None)
             await self.send_subscribed(namespace, since, ref)
+            registry.engaged(self)
         finally:
             for message in self.holding.pop(namespace, ()):
                 await self.deliver([message], message.send)
@@ -535,6 +543,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                              client_frame.ref, reason=refused.reason) from None
         self.credential = credential
         await self.set_identity(identity)
+        registry.engaged(self)
         await self.send_frame("authenticated", {
             "userId": identity.user_id, "role": identity.role,
             "namespaces": namespaces_for(identity.role)}, client_frame.ref)

@@ -5,7 +5,8 @@ for the connection cap, and the heartbeat: one sweeper task per process pings ev
 that did not answer, instead of one timer per socket; every ``REVALIDATE_INTERVAL`` the
 sweep also re-checks every socket's credential, in one batch. A second small task per
 process beats its liveness into Redis every ``PROCESS_HEARTBEAT`` seconds and reaps
-the processes that stopped beating (realtime.shared).
+the processes that stopped beating (realtime.shared). With ``IDLE_TIMEOUT`` set, a
+third closes the sockets that made no successful ``auth`` or ``subscribe`` in time.
 """
 
 from __future__ import annotations
@@ -82,19 +83,31 @@ class Registry:
 
     def __init__(self) -> None:
         self.sockets: set[RealtimeConsumer] = set()
+        # Sockets without a successful auth or subscribe yet, in connection order, with
+        # the monotonic time by which they must have made one (IDLE_TIMEOUT).
+        self.idle: dict[RealtimeConsumer, float] = {}
         self.closed_since_collect = 0
         self._sweeper: asyncio.Task | None = None
         self._beater: asyncio.Task | None = None
         self.revalidate_at = 0.0
+        self._idler: asyncio.Task | None = None
 
     def __len__(self) -> int:
         return len(self.sockets)
 
     def add(self, consumer: RealtimeConsumer) -> None:
         self.sockets.add(consumer)
+        timeout = setting("IDLE_TIMEOUT")
+        if timeout is not None:
+            self.idle[consumer] = time.monotonic() + timeout
         self.ensure_sweeper()
 
+    def engaged(self, consumer: RealtimeConsumer) -> None:
+        """The socket's ``auth`` or ``subscribe`` succeeded: it is not idle."""
+        self.idle.pop(consumer, None)
+
     def discard(self, consumer: RealtimeConsumer) -> None:
+        self.idle.pop(consumer, None)
         if consumer not in self.sockets:
             return
         self.sockets.discard(consumer)
@@ -113,6 +126,9 @@ class Registry:
             self._sweeper = loop.create_task(self.sweep_forever(), name="realtime-heartbeat")
         if self._beater is None or self._beater.done() or self._beater.get_loop() is not loop:
             self._beater = loop.create_task(self.beat_forever(), name="realtime-liveness")
+        if self.idle and (self._idler is None or self._idler.done()
+                          or self._idler.get_loop() is not loop):
+            self._idler = loop.create_task(self.close_idle_forever(), name="realtime-idle")
 
     async def beat_forever(self) -> None:
         """Beat this process's liveness every ``PROCESS_HEARTBEAT``, then reap dead processes.
@@ -165,6 +181,30 @@ class Registry:
             reason = ended.get(consumer.credential)
             if reason is not None and consumer in self.sockets:
                 await consumer.credential_ended(reason)
+
+    async def close_idle_forever(self) -> None:
+        """Close the sockets that made no successful ``auth`` or ``subscribe`` within
+        ``IDLE_TIMEOUT``: a socket that only holds a slot (and answers pings) counts
+        against the connection caps like a working one.
+
+        One task per process, like the heartbeat sweeper, rather than a timer per socket:
+        the sockets wait in connection order, so a round looks only at those past their
+        time and stops at the first that is not. Rounds are a quarter of the timeout
+        apart, at most a second: a socket goes at most that late.
+        """
+        while True:
+            timeout = setting("IDLE_TIMEOUT")
+            await asyncio.sleep(min(timeout / 4, 1.0) if timeout else 1.0)
+            now = time.monotonic()
+            due = []
+            for consumer, deadline in self.idle.items():
+                if deadline > now:
+                    break
+                due.append(consumer)
+            for consumer in due:
+                self.idle.pop(consumer, None)
+                if consumer in self.sockets:
+                    await consumer.close_idle()
 
 
 registry = Registry()

@@ -62,6 +62,11 @@ COUNTERS = {
                             "Sockets dropped for not reading their frames."),
     "dropped.flooder": ("realtime_flooders_stopped",
                         "Sockets no longer read and closed for sending too much."),
+    "dropped.handshake_timeout": ("realtime_handshake_timeouts",
+                                  "HTTP connections aborted for not completing a request's "
+                                  "headers within HANDSHAKE_TIMEOUT."),
+    "dropped.idle": ("realtime_idle_sockets_closed",
+                     "Sockets closed 4008 for no auth or subscribe within IDLE_TIMEOUT."),
     "log.filled": ("realtime_log_filled",
                    "Events the channel layer did not bring, read from the event log."),
     "log.duplicates": ("realtime_log_duplicates",

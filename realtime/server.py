@@ -12,7 +12,12 @@ Accepts every ``daphne`` argument, and django-admin's ``--settings``; without it
   ``sendClose`` refuses to send for an application (the app's policy closes are
   4008, 4009 and 4013, which every server sends);
 - on SIGTERM/SIGINT closes every socket with 1001 (clients reconnect and resume)
-  and waits up to ``SHUTDOWN_GRACE`` seconds for the close frames to go out.
+  and waits up to ``SHUTDOWN_GRACE`` seconds for the close frames to go out;
+- puts the ``scheme`` (``ws``/``wss``, from TLS or X-Forwarded-Proto under
+  ``--proxy-headers``) in a WebSocket's scope, for the origin check.
+- aborts a connection whose request headers are not complete ``HANDSHAKE_TIMEOUT``
+  seconds after it opened or after its previous request (slowloris;
+  realtime/http_deadline.py).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from . import daphne_sockets, inbound
 from .daphne_sockets import close_websockets, pending_bytes
 from .frames import WIRE
+from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
 
 logger = logging.getLogger("realtime.server")
 
@@ -121,7 +127,28 @@ class RealtimeWebSocketFactory(WebSocketFactory):
         return super().buildProtocol(addr)
 
 
+def websocket_scheme(protocol: Any) -> str:
+    """``ws`` or ``wss``, as the client reached the server: X-Forwarded-Proto under
+    ``--proxy-headers``, else whether the connection is TLS."""
+    from twisted.internet.interfaces import ISSLTransport
+
+    forwarded = getattr(protocol, "client_scheme", None)
+    if isinstance(forwarded, str) and forwarded.strip().lower() in {"https", "wss"}:
+        return "wss"
+    if isinstance(forwarded, str) and forwarded.strip().lower() in {"http", "ws"}:
+        return "ws"
+    return "wss" if ISSLTransport(protocol.transport, None) is not None else "ws"
+
+
 class RealtimeServer(Server):
+    def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
+        """Daphne's, with the ``scheme`` Daphne leaves out of a WebSocket scope (its HTTP
+        scope has it): the origin check compares a page's origin with the handshake's
+        own (realtime.auth.own_origin)."""
+        if scope.get("type") == "websocket" and "scheme" not in scope:
+            scope["scheme"] = websocket_scheme(protocol)
+        return super().create_application(protocol, scope)
+
     def run(self) -> None:
         from twisted.internet import reactor
 
@@ -192,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
 
     process.server_bounds_sends = True
     RealtimeWebSocketProtocol.max_outbound = setting("MAX_OUTBOUND_BUFFER")
+    HeaderDeadlineChannel.deadline = setting("HANDSHAKE_TIMEOUT")
     limit = str(setting("MAX_PAYLOAD"))
     defaults = {
         "--websocket-max-message-size": limit,
@@ -205,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
         if not any(a.startswith(flag) for a in args):
             args = [flag, value, *args]
     daphne_server.WebSocketFactory = RealtimeWebSocketFactory
+    daphne_server.HTTPFactory = RealtimeHTTPFactory
     tune_gc(args)
     RealtimeCommandLine().run(args)
 

@@ -11,6 +11,7 @@ import base64
 import json
 import signal
 import socket
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -20,7 +21,14 @@ import redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.support.servers import DEMO_PASSWORD, DaphneServer, Project, session_cookie, until
+from tests.support.servers import (
+    DEMO_PASSWORD,
+    DaphneServer,
+    Project,
+    free_port,
+    session_cookie,
+    until,
+)
 from tests.support.wsclient import WS, fetch_token
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +68,7 @@ def rss_kib(pid: int) -> int:
 
 
 async def test_origins_outside_the_allowed_list_are_refused(start_server):
-    server = start_server(ALLOWED_ORIGINS="shop.example.com,127.0.0.1")
+    server = start_server(ALLOWED_ORIGINS="https://shop.example.com,127.0.0.1")
     with pytest.raises(InvalidStatus) as refused:
         await connect(f"{server.ws}/api/ws", origin="http://evil.example.net")
     assert refused.value.response.status_code == 403
@@ -68,6 +76,26 @@ async def test_origins_outside_the_allowed_list_are_refused(start_server):
     scripted = await WS.open(f"{server.ws}/api/ws")  # no Origin: allowed by default
     await allowed.close()
     await scripted.close()
+
+
+async def test_a_cookie_socket_from_another_port_or_scheme_of_the_host_is_refused(
+        start_server, project):
+    """The default patterns (ALLOWED_HOSTS: localhost, 127.0.0.1, [::1]) allow those hosts
+    on the server's own scheme and port: a page on another port or scheme of the same
+    host is another site, whose requests carry the same cookie (docs/security.md)."""
+    server = start_server()
+    cookie = session_cookie(project, "staff")
+    foreign_port = free_port()
+    for origin in (f"http://localhost:{foreign_port}", f"http://127.0.0.1:{foreign_port}",
+                   "https://127.0.0.1", f"https://127.0.0.1:{server.port}", "http://127.0.0.1"):
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(f"{server.ws}/api/ws", origin=origin,
+                          additional_headers={"Cookie": cookie})
+        assert refused.value.response.status_code == 403, origin  # docs/protocol.md: 4503
+    for origin in (server.http, f"http://localhost:{server.port}"):
+        page = await WS.open(f"{server.ws}/api/ws", cookie=cookie, origin=origin)
+        assert page.identity["role"] == "staff", origin
+        await page.close()
 
 
 async def test_missing_origin_is_refused_when_the_setting_says_so(start_server):
@@ -126,6 +154,66 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
     f = await WS.open(f"{first.ws}/api/ws")  # d and f: 2, within the cap
     await f.roundtrip()
     for ws in (d, f):
+        await ws.close()
+
+
+SLOWLORIS = 50
+HANDSHAKE_TIMEOUT = 2.0
+# A loaded 2-core machine may run the server's timer this late; a held connection is
+# held for good, so any margin tells the two apart.
+DEADLINE_MARGIN = 3.0
+
+
+async def slowloris(port: int, give_up_after: float) -> float | None:
+    """A raw connection that sends a request line, then one header line a second and
+    never ends its headers: seconds until the server dropped it, None if it still held
+    it after ``give_up_after``."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    opened = time.monotonic()
+    writer.write(b"GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    line = 0
+    try:
+        while (elapsed := time.monotonic() - opened) < give_up_after:
+            try:
+                if await asyncio.wait_for(reader.read(1024), 1.0) == b"":
+                    return elapsed
+            except TimeoutError:
+                line += 1
+                writer.write(b"X-Slow-%d: x\r\n" % line)
+                await writer.drain()
+            except ConnectionError:
+                return time.monotonic() - opened
+        return None
+    except ConnectionError:
+        return time.monotonic() - opened
+    finally:
+        writer.close()
+
+
+async def test_slowloris_connections_are_dropped_at_the_handshake_timeout(start_server):
+    """50 connections that never finish their headers are all aborted within
+    HANDSHAKE_TIMEOUT plus a margin and counted; a socket opened before them stays open
+    past the timeout (an upgraded connection is not timed), and new clients connect."""
+    server = start_server(WS_HANDSHAKE_TIMEOUT=str(HANDSHAKE_TIMEOUT))
+    before = await WS.open(f"{server.ws}/api/ws")
+    attack = [asyncio.create_task(slowloris(server.port, HANDSHAKE_TIMEOUT + 3 * DEADLINE_MARGIN))
+              for _ in range(SLOWLORIS)]
+    during = await WS.open(f"{server.ws}/api/ws")  # while all 50 are held
+    await during.roundtrip()
+    dropped_after = await asyncio.gather(*attack)
+    held = sum(1 for t in dropped_after if t is None)
+    times = sorted(t for t in dropped_after if t is not None)
+    print(f"\nslowloris: {SLOWLORIS} connections, HANDSHAKE_TIMEOUT={HANDSHAKE_TIMEOUT}s: "
+          f"{len(times)} dropped after {times[0] if times else 0:.2f}-"
+          f"{times[-1] if times else 0:.2f}s, {held} still held")
+    assert held == 0
+    assert HANDSHAKE_TIMEOUT - 0.5 <= times[0] and times[-1] <= HANDSHAKE_TIMEOUT + DEADLINE_MARGIN
+    await before.roundtrip()  # opened before the attack, past the timeout now
+    after = await WS.open(f"{server.ws}/api/ws")
+    await after.roundtrip()
+    counters = stats(server)["processes"][0]["counters"]
+    assert counters["dropped.handshake_timeout"] == SLOWLORIS
+    for ws in (before, during, after):
         await ws.close()
 
 

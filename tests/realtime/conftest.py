@@ -155,8 +155,14 @@ class Socket:
             await self.communicator.disconnect()
 
 
-def _headers(cookie: str | None, origin: str | None) -> list[tuple[bytes, bytes]]:
-    headers = []
+# The Host header of every test handshake, as a browser on http://localhost/ sends it
+# (the origin check compares a host pattern's origin with the handshake's own).
+HOST = "localhost"
+
+
+def _headers(cookie: str | None, origin: str | None, host: str | None = HOST,
+             ) -> list[tuple[bytes, bytes]]:
+    headers = [] if host is None else [(b"host", host.encode())]
     if cookie is not None:
         headers.append((b"cookie", cookie.encode()))
     if origin is not None:
@@ -166,12 +172,17 @@ def _headers(cookie: str | None, origin: str | None) -> list[tuple[bytes, bytes]
 
 @pytest.fixture
 def handshake() -> Callable[..., Any]:
-    """``await handshake(path="/api/ws", origin=None, cookie=None)`` → (accepted, code);
-    the socket, if accepted, is closed again."""
+    """``await handshake(path="/api/ws", origin=None, cookie=None, host=HOST,
+    headers=(), **scope)`` → (accepted, code); ``headers`` are added, ``scope`` keys set
+    (``scheme="wss"``); the socket, if accepted, is closed again."""
 
     async def attempt(path: str = "/api/ws", *, origin: str | None = None,
-                      cookie: str | None = None) -> tuple[bool, Any]:
-        communicator = WebsocketCommunicator(APP, path, headers=_headers(cookie, origin))
+                      cookie: str | None = None, host: str | None = HOST,
+                      headers: tuple[tuple[bytes, bytes], ...] = (),
+                      **scope: Any) -> tuple[bool, Any]:
+        communicator = WebsocketCommunicator(
+            APP, path, headers=[*_headers(cookie, origin, host), *headers])
+        communicator.scope.update(scope)
         accepted, code = await communicator.connect(timeout=TIMEOUT)
         await communicator.disconnect(timeout=TIMEOUT)
         return accepted, code

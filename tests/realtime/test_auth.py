@@ -9,7 +9,7 @@ from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from realtime.auth import SessionWhenCookie
+from realtime.auth import SessionWhenCookie, own_origin
 from realtime.conf import setting
 from realtime.roles import identify
 from realtime.tokens import issue as make_token
@@ -137,16 +137,107 @@ async def test_no_origin_is_allowed_by_default(handshake: Any, path: str) -> Non
 
 
 @transactional
-@pytest.mark.parametrize("origin", ["http://localhost", "http://localhost:8000",
-                                    "https://127.0.0.1:8443"])
-async def test_origin_of_an_allowed_host_is_accepted(handshake: Any, origin: str) -> None:
-    assert (await handshake(origin=origin))[0] is True
+@pytest.mark.parametrize(("host", "origin"), [
+    ("localhost", "http://localhost"), ("localhost", "http://localhost:80"),
+    ("localhost:8000", "http://localhost:8000"), ("127.0.0.1:8000", "http://localhost:8000"),
+    ("localhost:8000", "http://127.0.0.1:8000"), ("[::1]:8000", "http://[::1]:8000")])
+async def test_origin_of_an_allowed_host_on_the_servers_scheme_and_port_is_accepted(
+        handshake: Any, host: str, origin: str) -> None:
+    """The default patterns are the ALLOWED_HOSTS: any of those names, on the scheme and
+    port the handshake itself came in on (its Host header)."""
+    assert (await handshake(origin=origin, host=host))[0] is True
+
+
+@transactional
+@pytest.mark.parametrize("origin", [
+    "http://localhost:9999", "http://127.0.0.1:9999", "http://127.0.0.1",
+    "https://127.0.0.1", "https://127.0.0.1:8000", "https://localhost:8443"])
+async def test_an_allowed_host_on_another_port_or_scheme_is_refused(
+        handshake: Any, origin: str) -> None:
+    """Another port or scheme of an allowed host is another site to the browser, whose
+    requests carry the same session cookie (cookies ignore ports)."""
+    assert (await handshake(origin=origin, host="127.0.0.1:8000"))[0] is False
+
+
+@transactional
+async def test_the_servers_scheme_is_the_one_it_reports(handshake: Any) -> None:
+    """``scope["scheme"]`` (wss: TLS, or X-Forwarded-Proto under --proxy-headers); without
+    one (stock Daphne) the proxy's X-Forwarded-Proto; else ws. Default ports follow it."""
+    https = "https://localhost"
+    assert (await handshake(origin=https, host="localhost", scheme="wss"))[0] is True
+    assert (await handshake(origin="https://localhost:443", host="localhost",
+                            scheme="wss"))[0] is True
+    assert (await handshake(origin="http://localhost", host="localhost",
+                            scheme="wss"))[0] is False
+    assert (await handshake(origin=https, host="localhost"))[0] is False
+    proxied = ((b"x-forwarded-proto", b"https"),)
+    assert (await handshake(origin=https, host="localhost", headers=proxied))[0] is True
+    # A server that reports its scheme is believed over the header.
+    assert (await handshake(origin=https, host="localhost", headers=proxied,
+                            scheme="ws"))[0] is False
+
+
+@transactional
+async def test_without_the_handshakes_own_port_host_patterns_match_nothing(
+        handshake: Any, realtime_settings: Any) -> None:
+    assert (await handshake(origin="http://localhost", host=None))[0] is False
+    assert (await handshake(origin="http://localhost", host="localhost:port"))[0] is False
+    # The server's address stands in for a missing Host header (HTTP/1.0).
+    assert (await handshake(origin="http://localhost:8000", host=None,
+                            server=("127.0.0.1", 8000)))[0] is True
+    realtime_settings(ALLOWED_ORIGINS=["http://localhost:8000"])
+    assert (await handshake(origin="http://localhost:8000", host=None))[0] is True
+
+
+@transactional
+async def test_full_origins_match_exactly_wherever_the_server_is(
+        handshake: Any, realtime_settings: Any) -> None:
+    """How a deployment allows pages of other ports or schemes: their full origins."""
+    realtime_settings(ALLOWED_ORIGINS=["http://localhost:9999", "https://shop.example.com"])
+    for origin in ("http://localhost:9999", "https://shop.example.com",
+                   "https://shop.example.com:443"):
+        assert (await handshake(origin=origin, host="127.0.0.1:8000"))[0] is True, origin
+    for origin in ("http://localhost:8000", "http://localhost", "https://localhost:9999",
+                   "http://shop.example.com", "https://shop.example.com:8443",
+                   "http://localhost:x"):
+        assert (await handshake(origin=origin, host="localhost:8000"))[0] is False, origin
+
+
+@transactional
+async def test_a_star_allows_any_origin(handshake: Any, realtime_settings: Any) -> None:
+    realtime_settings(ALLOWED_ORIGINS=["*"])
+    assert (await handshake(origin="https://evil.example.com:1", host="localhost"))[0] is True
+    assert (await handshake(origin="http://localhost:9999", host=None))[0] is True
+
+
+def _scope(host: str | None = None, *headers: tuple[bytes, bytes], **scope: Any) -> dict:
+    names = [(b"host", host.encode())] if host is not None else []
+    return {"type": "websocket", "headers": [*names, *headers], **scope}
+
+
+@pytest.mark.parametrize(("scope", "expected"), [
+    (_scope("localhost"), ("http", 80)),
+    (_scope("localhost:8000"), ("http", 8000)),
+    (_scope("[::1]:8000"), ("http", 8000)),
+    (_scope("example.com", scheme="wss"), ("https", 443)),
+    (_scope("example.com:8443", scheme="wss"), ("https", 8443)),
+    (_scope("example.com", (b"x-forwarded-proto", b"https")), ("https", 443)),
+    (_scope("example.com", (b"x-forwarded-proto", b"https, http")), ("https", 443)),
+    (_scope("example.com", (b"x-forwarded-proto", b"https"), scheme="ws"), ("http", 80)),
+    (_scope(None, server=("127.0.0.1", 8000)), ("http", 8000)),
+    (_scope(None), None),
+    (_scope("localhost:http"), None),
+    (_scope("localhost", scheme="gopher"), None),
+])
+def test_own_origin_is_the_handshake_requests_scheme_and_port(scope: dict, expected: Any
+                                                               ) -> None:
+    assert own_origin(scope) == expected
 
 
 @transactional
 @pytest.mark.parametrize("path", ["/api/ws", "/ws/products/"])
 @pytest.mark.parametrize("origin", ["http://evil.example.com", "https://localhost.evil.com",
-                                    "null", "file://"])
+                                    "http://localhost.evil.com", "null", "file://"])
 async def test_disallowed_origin_is_refused(handshake: Any, path: str, origin: str) -> None:
     assert (await handshake(path, origin=origin))[0] is False
 
@@ -166,8 +257,11 @@ async def test_allowed_origins_setting_patterns(handshake: Any,
     assert (await handshake(origin="https://shop.example.com:8443"))[0] is True
     assert (await handshake(origin="https://shop.example.com"))[0] is False
     assert (await handshake(origin="http://shop.example.com:8443"))[0] is False
-    assert (await handshake(origin="https://a.example.org"))[0] is True
+    assert (await handshake(origin="http://a.example.org"))[0] is True
     assert (await handshake(origin="http://localhost"))[0] is False  # hosts no longer apply
+    # A host pattern: that host (and below), on the server's own scheme and port.
+    assert (await handshake(origin="http://a.example.org:8000", host="x:8000"))[0] is True
+    assert (await handshake(origin="https://a.example.org", host="x:8000"))[0] is False
 
 
 @transactional
@@ -175,6 +269,8 @@ async def test_refused_origin_does_not_reach_the_session(handshake: Any, cookie_
                                                          staff_user: Any) -> None:
     cookie = await cookie_for(staff_user)
     assert (await handshake(origin="http://evil.example.com", cookie=cookie))[0] is False
+    assert (await handshake(origin="http://localhost:9999", cookie=cookie))[0] is False
+    assert (await handshake(origin="https://localhost", cookie=cookie))[0] is False
     assert (await handshake(origin="http://localhost", cookie=cookie))[0] is True
 
 

@@ -60,6 +60,30 @@ def test_a_token_rate_must_be_a_drf_rate(realtime_settings: Any, key: str, value
     assert check_settings() == []
 
 
+@pytest.mark.parametrize("origins", [
+    ["*"], ["localhost", ".example.com", "[::1]", "127.0.0.1"],
+    ["https://shop.example.com", "http://localhost:8000", "https://[::1]:8443",
+     "https://.example.com"]])
+def test_allowed_origins_of_every_form_pass(realtime_settings: Any, origins: list) -> None:
+    realtime_settings(ALLOWED_ORIGINS=origins)
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize(("origins", "named"), [
+    (["localhost:8000"], "full origin"), (["127.0.0.1:9999"], "full origin"),
+    (["https://shop.example.com/app"], "nothing after"), (["ws://localhost"], "http"),
+    (["http://localhost:x"], "bad port"), (["http://"], "nothing after"), ([""], "not an"),
+    ([None], "not an"), ("localhost", "a list")])
+def test_an_origin_that_would_match_nothing_is_e002(realtime_settings: Any, origins: Any,
+                                                    named: str) -> None:
+    """A host pattern with a port reads as a scheme to the URL parser: it would match
+    nothing, silently; the message says to write the full origin."""
+    realtime_settings(ALLOWED_ORIGINS=origins)
+    (problem,) = check_settings()
+    assert problem.id == "realtime.E002" and "ALLOWED_ORIGINS" in problem.msg
+    assert named in problem.msg, problem.msg
+
+
 def test_a_boolean_is_not_a_positive_integer(realtime_settings: Any) -> None:
     """``True`` is an int to isinstance, but ``"MAX_CONNECTIONS": True`` means 1 socket."""
     passed = []
@@ -288,6 +312,7 @@ def test_deploy_check_says_which_guarantee_needs_realtime_server() -> None:
     assert ids(problems) == ["realtime.I001"]
     assert "frame-size guard" in problems[0].msg and "MAX_PAYLOAD" in problems[0].msg
     assert "python -m realtime.server" in problems[0].hint and "4009" in problems[0].hint
+    assert "HANDSHAKE_TIMEOUT" in problems[0].msg and "client_header_timeout" in problems[0].hint
     err = StringIO()  # where ``check`` writes the issues that do not fail it
     call_command("check", deploy=True, stdout=StringIO(), stderr=err)
     assert "realtime.I001" in err.getvalue()

@@ -131,3 +131,48 @@ async def test_heartbeat_pings_and_closes_a_silent_socket_with_4000(
     for _ in range(2):
         ping = await answering.expect("ping")
         await answering.send("pong", ping["data"])
+
+
+# Idle sockets (IDLE_TIMEOUT)
+
+
+async def close_of(socket: Any) -> dict[str, Any]:
+    """The close the server sends next, past any frames before it."""
+    while True:
+        output = await socket.communicator.receive_output(TIMEOUT)
+        if output["type"] == "websocket.close":
+            socket.closed = True
+            return output
+
+
+async def test_a_socket_without_a_successful_auth_or_subscribe_is_closed_4008_idle(
+        connect: Any, realtime_settings: Any, token_for: Any, staff_user: Any) -> None:
+    """Pings, a failed ``auth`` and a refused subscription do not count: one bogus frame
+    would otherwise hold the slot for good. The sockets that engaged were opened before
+    the last idle one, so they were past their own time when it was closed."""
+    realtime_settings(IDLE_TIMEOUT=0.3)
+    before = stats.counters["dropped.idle"]
+    authenticated = await connect(token=await token_for(staff_user))
+    subscriber = await connect()
+    await subscriber.subscribe("products")
+    by_url = await connect("/ws/products/")  # the URL's subscription counts
+    await by_url.expect("subscribed")
+    failed_auth = await connect()
+    assert (await failed_auth.error("auth", {"token": "forged"}))["data"]["code"] == "auth_failed"
+    pinging = await connect()
+    await pinging.sync()
+    forbidden = await connect("/ws/orders/")  # a guest: error forbidden, not subscribed
+    silent = await connect()
+    for socket in (failed_auth, pinging, forbidden, silent):
+        output = await close_of(socket)
+        assert (output["code"], output.get("reason")) == (4008, "idle"), output
+    for socket in (authenticated, subscriber, by_url):
+        await socket.sync()
+    assert stats.counters["dropped.idle"] == before + 4
+
+
+async def test_no_idle_timeout_by_default(connect: Any) -> None:
+    from realtime.limits import registry
+
+    await connect()
+    assert registry.idle == {}

@@ -39,7 +39,7 @@ ROWS = [
                   "frames.in": 9, "frames.rate_limited": 4, "auth.failures": 1,
                   "publish.failures": 2, "dropped.slow_reader": 1, "presence.reaped": 3,
                   "frames.batch": 6, "log.filled": 7, "layer.lost": 1,
-                  "layer.recovered": 1},
+                  "layer.recovered": 1, "dropped.handshake_timeout": 50, "dropped.idle": 2},
         window=[[stats.BOUNDS.index(0.002), 10]]),
     raw("2-b", pid=2, host="web2", roles={"guest": 1}, counters={"connects": 1}),
 ]
@@ -70,7 +70,9 @@ def test_the_collector_exposes_every_process_with_its_labels() -> None:
                         ("realtime_batch_frames_total", 6),
                         ("realtime_log_filled_total", 7),
                         ("realtime_layer_lost_total", 1),
-                        ("realtime_layer_recovered_total", 1)]:
+                        ("realtime_layer_recovered_total", 1),
+                        ("realtime_handshake_timeouts_total", 50),
+                        ("realtime_idle_sockets_closed_total", 2)]:
         assert samples[name, labels(process="1-a")] == value, name
     # A counter the collector has no name for is still exported.
     assert samples["realtime_counter_total", labels(process="1-a", name="presence.reaped")] == 3

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import pytest
 from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
@@ -25,6 +27,9 @@ def daphne_args(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
                         server.daphne_server.WebSocketFactory)
     monkeypatch.setattr(server.RealtimeWebSocketProtocol, "max_outbound",
                         server.RealtimeWebSocketProtocol.max_outbound)
+    monkeypatch.setattr(server.daphne_server, "HTTPFactory", server.daphne_server.HTTPFactory)
+    monkeypatch.setattr(server.HeaderDeadlineChannel, "deadline",
+                        server.HeaderDeadlineChannel.deadline)
     return calls
 
 
@@ -41,6 +46,15 @@ def test_defaults_payload_limit_and_leaves_pinging_to_the_heartbeat(
     assert value_of(args, "--websocket-max-frame-size") == "65536"
     assert value_of(args, "--ping-interval") == str(server.DAPHNE_PING_INTERVAL)
     assert args[-3:] == ["-b", "127.0.0.1", "omni_sales.asgi:application"]
+
+
+@pytest.mark.parametrize("timeout", [2.5, None])
+def test_http_connections_get_the_handshake_deadline(
+        daphne_args: list[list[str]], realtime_settings: Any, timeout: float | None) -> None:
+    realtime_settings(HANDSHAKE_TIMEOUT=timeout)
+    server.main(["omni_sales.asgi:application"])
+    assert server.daphne_server.HTTPFactory is server.RealtimeHTTPFactory
+    assert server.HeaderDeadlineChannel.deadline == timeout
 
 
 def test_the_command_line_wins(daphne_args: list[list[str]]) -> None:
@@ -132,3 +146,34 @@ def test_the_command_with_the_settings_option_serves(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(15)
+
+
+class _Transport:
+    """A transport that is TLS or not, for ``websocket_scheme``."""
+
+
+@pytest.mark.parametrize(("forwarded", "tls", "scheme"), [
+    (None, False, "ws"), (None, True, "wss"), ("https", False, "wss"), ("HTTPS", False, "wss"),
+    ("http", True, "ws"), ("gopher", True, "wss")])
+def test_a_websocket_scope_gets_the_scheme_the_client_used(
+        forwarded: str | None, tls: bool, scheme: str) -> None:
+    """Daphne leaves ``scheme`` out of a WebSocket scope; the origin check needs it.
+    ``client_scheme`` is what Daphne read from X-Forwarded-Proto (--proxy-headers)."""
+    from twisted.internet.interfaces import ISSLTransport
+    from zope.interface import alsoProvides
+
+    transport = _Transport()
+    if tls:
+        alsoProvides(transport, ISSLTransport)
+    protocol = SimpleNamespace(transport=transport)
+    if forwarded is not None:
+        protocol.client_scheme = forwarded
+    assert server.websocket_scheme(protocol) == scheme
+    created: list[dict] = []
+    daphne = server.RealtimeServer.__new__(server.RealtimeServer)
+    with mock.patch.object(server.Server, "create_application",
+                           lambda self, protocol, scope: created.append(scope)):
+        daphne.create_application(protocol, {"type": "websocket"})
+        daphne.create_application(protocol, {"type": "websocket", "scheme": "ws"})
+        daphne.create_application(protocol, {"type": "http", "scheme": "http"})
+    assert [scope.get("scheme") for scope in created] == [scheme, "ws", "http"]
