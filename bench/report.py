@@ -8,6 +8,7 @@ LABELS = {
     "embedded": "project, embedded (in-memory layer, 1 Daphne)",
     "redis-1": "project, Redis pubsub, 1 Daphne",
     "redis-2": "project, Redis pubsub, 2 Daphne",
+    "redis-1-uvicorn": "project, Redis pubsub, 1 uvicorn (`--ws websockets`)",
     "channels": "stock Channels (Daphne + channels_redis pubsub, stock consumer)",
     "websockets": "yardstick: Python `websockets.broadcast`",
     "socketio": "yardstick: Node socket.io (room emit)",

@@ -1,12 +1,13 @@
 """The benchmark, with its yardstick measured in the same run.
 
     .venv/bin/python -m bench.run [--scenarios burst,latency,churn]
-        [--modes embedded,redis-1,redis-2,channels,websockets,socketio]
+        [--modes embedded,redis-1,redis-2,redis-1-uvicorn,channels,websockets,socketio]
         [--sizes 1000,5000,10000] [--events K] [--quick] [--client node|python]
 
 Per mode it starts the servers afresh for each scenario: the project's Daphne
 (``python -m realtime.server``) with the in-memory layer (``embedded``), with Redis
 and one process (``redis-1``) or two (``redis-2``, sockets round-robin across them),
+the same app under uvicorn with Redis (``redis-1-uvicorn``: ``--ws websockets``),
 stock Channels (``channels``: stock Daphne, the channels_redis pubsub layer and a
 consumer written as the Channels docs show, bench/yardstick_channels.py), and the
 yardsticks: a plain ``websockets.broadcast`` server and a socket.io server.
@@ -57,7 +58,8 @@ from .targets import (
 )
 
 SCENARIOS = ("burst", "latency", "churn")
-MODES = ("embedded", "redis-1", "redis-2", "channels", "websockets", "socketio")
+MODES = ("embedded", "redis-1", "redis-2", "redis-1-uvicorn", "channels", "websockets",
+         "socketio")
 YARDSTICKS = ("websockets", "socketio")
 RATIO_BASES = (*YARDSTICKS, "channels")  # the project's figures ÷ each of these
 NAMESPACE = "orders"
@@ -500,6 +502,9 @@ def make_target(mode: str, project: Project | None) -> Target:
         return ProjectTarget("redis-1", project, servers=1, use_redis=True)
     if mode == "redis-2":
         return ProjectTarget("redis-2", project, servers=2, use_redis=True)
+    if mode == "redis-1-uvicorn":
+        return ProjectTarget("redis-1-uvicorn", project, servers=1, use_redis=True,
+                             server="uvicorn")
     if mode == "channels":
         return ChannelsTarget()
     if mode in YARDSTICKS:
@@ -527,7 +532,7 @@ async def arun(options: Options) -> dict[str, Any]:
     tokens: list[str] = []
     results: list[dict[str, Any]] = []
     try:
-        if any(m in ("embedded", "redis-1", "redis-2") for m in modes):
+        if any(m in ("embedded", "redis-1", "redis-2", "redis-1-uvicorn") for m in modes):
             log(options, "creating the project database (migrate, seed_demo)")
             project = create_project(workdir / "project")
             project.env.update(options.server_env)

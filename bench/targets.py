@@ -251,13 +251,16 @@ class Target:
 
 
 class ProjectTarget(Target):
-    """Daphne (``python -m realtime.server``) × ``servers``, in-memory layer or Redis."""
+    """Daphne (``python -m realtime.server``) × ``servers``, in-memory layer or Redis;
+    ``server`` names another ASGI server of tests/support/servers.py's SERVERS."""
 
-    def __init__(self, name: str, project: Project, servers: int, use_redis: bool) -> None:
+    def __init__(self, name: str, project: Project, servers: int, use_redis: bool,
+                 server: str = "realtime") -> None:
         super().__init__(name=name, kind="project")
         self.project = project
         self.servers = servers
         self.use_redis = use_redis
+        self.server = server
         self.saver: LineProcess | None = None
         self.workdir: Path | None = None
 
@@ -280,7 +283,7 @@ class ProjectTarget(Target):
             self.redis = Redis.start(workdir)
         for _ in range(self.servers):
             server = DaphneServer.start(self.project, extra_env=self.mode_env,
-                                        preexec_fn=raise_nofile)
+                                        server=self.server, preexec_fn=raise_nofile)
             self.processes.append(server.process)
             self.ports.append(server.port)
 
