@@ -21,7 +21,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from tests.support.flood import flood_round, rss_kib
+from tests.support.flood import flood_round
 from tests.support.servers import ROOT, SERVERS, DaphneServer, Project
 
 
@@ -30,7 +30,7 @@ async def run(args: argparse.Namespace) -> dict:
     server = DaphneServer.start(project, server=args.server, extra_env={"WS_RATE_LIMIT": "1500"})
     rounds = []
     try:
-        before = rss_kib(server.process.pid)
+        before = server.rss_kib()
         for _ in range(args.rounds):
             result = await flood_round(f"{server.ws}/api/ws", args.flooders, args.frames,
                                        args.every)
@@ -39,7 +39,7 @@ async def run(args: argparse.Namespace) -> dict:
                 "closeCodes": result.close_codes, "bystanderPings": len(result.rtts_ms),
                 "lostPongs": result.lost_pongs, "p50ms": round(result.p50, 2),
                 "p99ms": round(result.p(0.99), 2), "maxMs": round(max(result.rtts_ms), 2),
-                "rssKiB": rss_kib(server.process.pid)})
+                "rssKiB": server.rss_kib()})
             print(json.dumps(rounds[-1]))
     finally:
         server.stop()

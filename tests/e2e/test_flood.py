@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.flood import flood_round, rss_kib
+from tests.support.flood import flood_round
 from tests.support.servers import DaphneServer, Project
 
 pytestmark = pytest.mark.e2e
@@ -32,9 +32,9 @@ async def test_flooders_are_closed_and_the_bystander_is_not_held_up(project, ser
     server = DaphneServer.start(project, server=server_name, extra_env=BYSTANDER_LIMIT)
     try:
         url = f"{server.ws}/api/ws"
-        before = rss_kib(server.process.pid)
+        before = server.rss_kib()
         rounds = [await flood_round(url) for _ in range(3)]
-        after = rss_kib(server.process.pid)
+        after = server.rss_kib()
     finally:
         server.stop()
     for n, result in enumerate(rounds):

@@ -7,7 +7,6 @@ never by waiting for the defaults.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import signal
 import socket
@@ -53,18 +52,8 @@ def start_server(project):
         server.stop()
 
 
-def stats(server: DaphneServer) -> dict:
-    credentials = base64.b64encode(f"admin:{DEMO_PASSWORD}".encode()).decode()
-    request = urllib.request.Request(f"{server.http}/api/ws/stats",
-                                     headers={"Authorization": f"Basic {credentials}"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
 
 
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
-    return int(line.split()[1])
 
 
 async def test_origins_outside_the_allowed_list_are_refused(start_server):
@@ -112,9 +101,9 @@ async def test_process_connection_cap_closes_with_4013_and_counts(start_server):
     conn = await connect(f"{server.ws}/api/ws")
     over = WS(conn)
     assert await over.wait_closed() == 4013
-    assert stats(server)["processes"][0]["counters"]["refused.max_connections"] == 1
+    assert server.admin_stats()["processes"][0]["counters"]["refused.max_connections"] == 1
     await sockets.pop().close()
-    await until(lambda: stats(server)["connections"]["total"] == 2, what="a slot freed")
+    await until(lambda: server.admin_stats()["connections"]["total"] == 2, what="a slot freed")
     sockets.append(await WS.open(f"{server.ws}/api/ws"))
     await sockets[-1].roundtrip()
     for ws in sockets:
@@ -133,7 +122,7 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
     await a.close()
     # The freed slot is usable from the other process.
     # Totals cover both processes (b is open on second): look at first's own row.
-    await until(lambda: stats(first)["processes"][0]["connections"]["total"] == 0,
+    await until(lambda: first.admin_stats()["processes"][0]["connections"]["total"] == 0,
                 what="socket a gone")
     c = await WS.open(f"{second.ws}/api/ws")
     await c.roundtrip()
@@ -141,11 +130,11 @@ async def test_per_ip_cap_is_shared_by_processes_through_redis(start_server, red
     # once (not after PROCESS_TTL): its two slots are free on the other process.
     await b.close()
     # The client's close returns before the server's cleanup has left Redis: wait for it.
-    await until(lambda: stats(second)["processes"][0]["connections"]["total"] == 1,
+    await until(lambda: second.admin_stats()["processes"][0]["connections"]["total"] == 1,
                 what="socket b gone")
     d = await WS.open(f"{first.ws}/api/ws")
     await c.close()
-    await until(lambda: stats(second)["processes"][0]["connections"]["total"] == 0,
+    await until(lambda: second.admin_stats()["processes"][0]["connections"]["total"] == 0,
                 what="second process empty")
     e = await WS.open(f"{second.ws}/api/ws")
     second.process.send_signal(signal.SIGTERM)
@@ -211,7 +200,7 @@ async def test_slowloris_connections_are_dropped_at_the_handshake_timeout(start_
     await before.roundtrip()  # opened before the attack, past the timeout now
     after = await WS.open(f"{server.ws}/api/ws")
     await after.roundtrip()
-    counters = stats(server)["processes"][0]["counters"]
+    counters = server.admin_stats()["processes"][0]["counters"]
     assert counters["dropped.handshake_timeout"] == SLOWLORIS
     for ws in (before, during, after):
         await ws.close()
@@ -237,7 +226,7 @@ async def test_rate_limit_answers_rate_limited_then_closes_with_4008(start_serve
             break
     assert await flooder.wait_closed() == 4008
     await neighbour.roundtrip("neighbour-2")
-    assert stats(server)["processes"][0]["counters"]["frames.rate_limited"] >= 10
+    assert server.admin_stats()["processes"][0]["counters"]["frames.rate_limited"] >= 10
     await neighbour.close()
 
 
@@ -245,13 +234,13 @@ async def test_an_oversized_frame_is_refused_with_1009_without_buffering_it(star
     server = start_server(WS_MAX_PAYLOAD=str(64 * 1024))
     ws = await WS.open(f"{server.ws}/api/ws")
     await ws.roundtrip()
-    before = rss_kib(server.process.pid)
+    before = server.rss_kib()
     try:
         await ws.send_raw("x" * (2 * 1024 * 1024))
     except Exception:
         pass
     assert await ws.wait_closed() == 1009
-    after = rss_kib(server.process.pid)
+    after = server.rss_kib()
     print(f"RSS around a 2 MiB frame: {before} KiB -> {after} KiB")
     ok = await WS.open(f"{server.ws}/api/ws")
     await ok.roundtrip()
@@ -269,8 +258,8 @@ async def test_heartbeat_closes_silent_sockets_with_4000_and_keeps_answering_one
     for _ in range(3):
         await lively.expect("ping", timeout=5)  # answered by the client, as a real one does
     await lively.roundtrip()
-    await until(lambda: stats(server)["connections"]["total"] == 1, what="stale socket dropped")
-    counters = stats(server)["processes"][0]["counters"]
+    await until(lambda: server.admin_stats()["connections"]["total"] == 1, what="stale socket dropped")
+    counters = server.admin_stats()["processes"][0]["counters"]
     assert counters["disconnects.4000"] == 1
     await lively.close()
 
@@ -286,7 +275,7 @@ async def test_a_slow_reader_is_dropped_and_the_others_get_everything(start_serv
                               additional_headers={})
     token = fetch_token(server.http, "bob", DEMO_PASSWORD)
     await slow_conn.send(json.dumps({"type": "auth", "data": {"token": token}}))
-    rss_before = rss_kib(server.process.pid)
+    rss_before = server.rss_kib()
     count, size = 300, 32 * 1024
     await project.ashell(f"""
 from django.db import transaction
@@ -299,9 +288,9 @@ for n in range({count}):
     for n in range(count):
         note = await reader.expect("system:notification", timeout=30)
         assert note["data"]["title"] == str(n)
-    await until(lambda: stats(server)["processes"][0]["counters"].get("dropped.slow_reader") == 1,
+    await until(lambda: server.admin_stats()["processes"][0]["counters"].get("dropped.slow_reader") == 1,
              what="slow reader dropped")
-    rss_after = rss_kib(server.process.pid)
+    rss_after = server.rss_kib()
     print(f"RSS with a slow reader and {count * size // 1024} KiB sent: "
           f"{rss_before} KiB -> {rss_after} KiB")
     await reader.roundtrip()

@@ -6,7 +6,6 @@ shared cache, so a limit holds across processes; django-axes locks an account ou
 from __future__ import annotations
 
 import base64
-import json
 import urllib.error
 import urllib.request
 
@@ -50,12 +49,6 @@ def test_the_61st_token_request_is_refused_on_either_process(cluster):
     assert token_status(second, "manager", DEMO_PASSWORD) == 429
 
 
-def admin_stats(server: DaphneServer) -> dict:
-    basic = base64.b64encode(f"admin:{DEMO_PASSWORD}".encode()).decode()
-    request = urllib.request.Request(f"{server.http}/api/ws/stats",
-                                     headers={"Authorization": f"Basic {basic}"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
 
 
 async def test_failed_logins_lock_the_account_out_on_both_processes_and_are_counted(cluster):
@@ -63,9 +56,9 @@ async def test_failed_logins_lock_the_account_out_on_both_processes_and_are_coun
     # A process publishes its stats once it has served a socket.
     sockets = [await WS.open(f"{server.ws}/api/ws") for server in (first, second)]
     # Counted from here: other deployments of the session may share this Redis's stats.
-    await until(lambda: len(admin_stats(first)["processes"]) >= 2, timeout=10,
+    await until(lambda: len(first.admin_stats()["processes"]) >= 2, timeout=10,
                 what="both processes in the stats")
-    before = admin_stats(first)["loginFailures"]
+    before = first.admin_stats()["loginFailures"]
     codes = [token_status((first, second)[n % 2], "staff", "not-the-password")
              for n in range(8)]
     assert codes == [401] * 4 + [429] * 4
@@ -73,9 +66,9 @@ async def test_failed_logins_lock_the_account_out_on_both_processes_and_are_coun
     assert token_status(second, "staff", DEMO_PASSWORD) == 429
     assert token_status(first, "alice", DEMO_PASSWORD) == 200  # only that account
     # Ten failed logins (the last two with the right password, refused while locked).
-    counted = await until(lambda: (n := admin_stats(first)["loginFailures"] - before) >= 10
+    counted = await until(lambda: (n := first.admin_stats()["loginFailures"] - before) >= 10
                           and n, timeout=10, what="the failures counted across both processes")
     assert counted == 10
-    assert admin_stats(second)["loginLockouts"] >= 1
+    assert second.admin_stats()["loginLockouts"] >= 1
     for ws in sockets:
         await ws.close()

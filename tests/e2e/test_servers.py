@@ -11,10 +11,8 @@ the app adds what the server lacks through its Twisted protocol
 from __future__ import annotations
 
 import base64
-import json
 import signal
 import socket
-import urllib.request
 
 import pytest
 from websockets.asyncio.client import connect
@@ -56,12 +54,6 @@ def start_server(project, server_name):
         server.stop()
 
 
-def stats(server: DaphneServer) -> dict:
-    credentials = base64.b64encode(f"admin:{DEMO_PASSWORD}".encode()).decode()
-    request = urllib.request.Request(f"{server.http}/api/ws/stats",
-                                     headers={"Authorization": f"Basic {credentials}"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
 
 
 # Stock Daphne's own limits, where the app never gets a say (daphne/server.py defaults).
@@ -105,9 +97,9 @@ async def test_connection_cap_closes_the_one_over_with_4013(start_server):
     sockets = [await WS.open(f"{server.ws}/api/ws") for _ in range(3)]
     over = WS(await connect(f"{server.ws}/api/ws"))
     assert await closed_with(over) == 4013
-    assert stats(server)["processes"][0]["counters"]["refused.max_connections"] == 1
+    assert server.admin_stats()["processes"][0]["counters"]["refused.max_connections"] == 1
     await sockets.pop().close()
-    await until(lambda: stats(server)["connections"]["total"] == 2, what="a slot freed")
+    await until(lambda: server.admin_stats()["connections"]["total"] == 2, what="a slot freed")
     sockets.append(await WS.open(f"{server.ws}/api/ws"))
     await sockets[-1].roundtrip()
     for ws in sockets:
@@ -213,7 +205,7 @@ async def test_a_client_that_stops_reading_does_not_stall_the_others(start_serve
         "                                 'n': n}, everyone=True)\n")
     await until(lambda: len(healthy.events("system:notification")) == count, timeout=60,
                 what="every event at the healthy reader")
-    dropped = stats(server)["processes"][0]["counters"].get("dropped.slow_reader", 0)
+    dropped = server.admin_stats()["processes"][0]["counters"].get("dropped.slow_reader", 0)
     assert dropped == 1, f"{server_name}: the stuck socket was not dropped"
     await healthy.close()
     stuck.close()

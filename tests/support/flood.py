@@ -23,9 +23,6 @@ from tests.support.wsclient import WS
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
 
 @dataclass

@@ -6,6 +6,8 @@ Every wait here polls a condition until a deadline; nothing sleeps and hopes.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import shutil
 import socket
@@ -253,6 +255,22 @@ class DaphneServer:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+    def admin_stats(self) -> dict[str, Any]:
+        """``GET /api/ws/stats`` as the demo's admin."""
+        credentials = base64.b64encode(f"admin:{DEMO_PASSWORD}".encode()).decode()
+        request = urllib.request.Request(f"{self.http}/api/ws/stats",
+                                         headers={"Authorization": f"Basic {credentials}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read())
+
+    def rss_kib(self) -> int:
+        return rss_kib(self.process.pid)
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
 
 def session_cookie(project: Project, username: str) -> str:
