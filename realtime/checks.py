@@ -52,6 +52,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                                   f"got {config[key]!r}", id="realtime.E002"))
     if problems:
         return problems
+    if config["INBOUND_QUEUE"] <= config["RATE_LIMIT_BURST"]:
+        problems.append(Warning(
+            f"REALTIME['INBOUND_QUEUE'] ({config['INBOUND_QUEUE']}) is not above "
+            f"RATE_LIMIT_BURST ({config['RATE_LIMIT_BURST']}): a burst the rate limit allows "
+            "can arrive in one read and be closed as a flood (4008)",
+            hint="Raise INBOUND_QUEUE above RATE_LIMIT_BURST.", id="realtime.W005"))
     if config["PROCESS_TTL"] <= config["PROCESS_HEARTBEAT"]:
         problems.append(Error(
             "REALTIME['PROCESS_TTL'] must outlast PROCESS_HEARTBEAT: a process that beats "

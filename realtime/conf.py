@@ -31,7 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PAYLOAD": 1024 * 1024,
     # Frames a socket may have waiting for the app before the server stops reading from
     # it and closes it with 4008 (realtime.server and stock Daphne; realtime/inbound.py).
-    "INBOUND_QUEUE": 64,
+    # Above RATE_LIMIT_BURST, or a burst the rate limit allows is closed (realtime.W005).
+    "INBOUND_QUEUE": 256,
     # Bytes a socket may have waiting to be sent before the server drops it as a
     # slow reader (realtime.server's Daphne protocol, or the app under stock Daphne).
     "MAX_OUTBOUND_BUFFER": 4 * 1024 * 1024,

@@ -54,17 +54,40 @@ def adopt(send: Any) -> Any | None:
         return None
     # autobahn reads the option from the protocol at the moment it fails a connection.
     protocol.failByDrop = False
-    inbound.guard(protocol)
-    send = protocol.serverSend
-
-    def server_send(content: Any, binary: bool = False) -> None:
-        if sendable(protocol):
-            send(content, binary)
-
-    protocol.serverSend = server_send
+    protocol.__class__ = adopted_class(type(protocol))
     _open.add(protocol)
     hook_shutdown()
     return protocol
+
+
+class Adopted:
+    """What a Daphne WebSocket protocol gets on top (realtime.server's class inherits it;
+    a stock Daphne protocol's class is swapped for a subclass with it at adoption)."""
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:  # noqa: N802,N803 (autobahn's)
+        if inbound.arrived(self):
+            super().onMessage(payload, isBinary)  # type: ignore[misc]
+
+    def onPing(self, payload: bytes) -> None:  # noqa: N802 (autobahn's)
+        if inbound.arrived(self):
+            super().onPing(payload)  # type: ignore[misc]
+
+    def serverSend(self, content: Any, binary: bool = False) -> None:  # noqa: N802 (Daphne's)
+        if sendable(self):
+            super().serverSend(content, binary)  # type: ignore[misc]
+
+
+_adopted: dict[type, type] = {}
+
+
+def adopted_class(cls: type) -> type:
+    """``cls`` with ``Adopted`` in front, made once per class: a class swap instead of
+    per-instance closures, which would tie each protocol into a reference cycle."""
+    if issubclass(cls, Adopted):
+        return cls
+    if cls not in _adopted:
+        _adopted[cls] = type(f"Adopted{cls.__name__}", (Adopted, cls), {})
+    return _adopted[cls]
 
 
 def sendable(protocol: Any) -> bool:

@@ -9,7 +9,8 @@ closes (burst plus strikes, refilled at twice the rate), so a client the app wou
 still serve never meets it — and a bound on frames waiting for the app
 (``INBOUND_QUEUE``). Past either, the server stops reading from that socket (Twisted's
 ``pauseProducing``: the rest stays in the kernel's buffers and the client's), mutes it,
-and closes it with 4008. Under uvicorn the same bound is websockets' ``max_queue``
+and closes it with 4008. WebSocket ping frames, which autobahn answers itself, count
+against the same budget. Under uvicorn the same bound is websockets' ``max_queue``
 (``--ws-max-queue``, 32 frames): it stops reading while the queue is full.
 """
 
@@ -53,9 +54,9 @@ class InboundBudget:
 
 
 def arrived(protocol: Any) -> bool:
-    """Call for each frame a Daphne WebSocket protocol receives: True to pass it on to
-    the app, False when the socket is muted or has just been stopped."""
-    if protocol.muted:
+    """Call for each frame a Daphne WebSocket protocol receives (pings too): True to
+    pass it on, False once the socket has been stopped."""
+    if getattr(protocol, "realtime_stopped", False):
         return False
     budget = getattr(protocol, "inbound_budget", None)
     if budget is None:
@@ -67,7 +68,9 @@ def arrived(protocol: Any) -> bool:
 
 
 def stop(protocol: Any) -> None:
-    protocol.muted = True
+    # A flag of our own, not Daphne's ``muted``: a muted protocol never tells the app it
+    # disconnected, and the consumer would stay in its groups and the caps.
+    protocol.realtime_stopped = True
     transport = protocol.transport
     if transport is not None:
         transport.pauseProducing()
@@ -81,15 +84,3 @@ def stop(protocol: Any) -> None:
         # A flooding client is busy sending: give it time to read the 4008.
         protocol.closeHandshakeTimeout = CLOSE_WAIT
         protocol.sendClose(code=CloseCode.POLICY, reason="rate limit exceeded")
-
-
-def guard(protocol: Any) -> None:
-    """Put stock Daphne's protocol instance behind ``arrived`` (realtime.server's
-    protocol class calls it itself)."""
-    receive = protocol.onMessage
-
-    def on_message(payload: bytes, is_binary: bool) -> None:
-        if arrived(protocol):
-            receive(payload, is_binary)
-
-    protocol.onMessage = on_message

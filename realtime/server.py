@@ -35,8 +35,7 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
-from . import daphne_sockets, inbound
-from .daphne_sockets import close_websockets, pending_bytes
+from .daphne_sockets import Adopted, close_websockets, pending_bytes
 from .frames import WIRE
 from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
 
@@ -47,7 +46,7 @@ logger = logging.getLogger("realtime.server")
 STANDARD_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
 
 
-class RealtimeWebSocketProtocol(WebSocketProtocol):
+class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
     max_outbound = 4 * 1024 * 1024
 
     def serverClose(self, code: int | None = None, reason: str | None = None) -> None:
@@ -71,13 +70,11 @@ class RealtimeWebSocketProtocol(WebSocketProtocol):
         else:
             super().handle_reply(message)
 
-    def onMessage(self, payload: bytes, isBinary: bool) -> None:  # noqa: N802,N803 (autobahn's)
-        if inbound.arrived(self):
-            super().onMessage(payload, isBinary)
+    def onPing(self, payload: bytes) -> None:  # noqa: N802 (autobahn's)
+        super().onPing(payload)  # counted against the inbound budget, then the pong
+        self.check_backlog()
 
     def serverSend(self, content: Any, binary: bool = False) -> None:
-        if not daphne_sockets.sendable(self):
-            return
         super().serverSend(content, binary)
         self.check_backlog()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.flood import flood_round
-from tests.support.servers import DaphneServer, Project
+from tests.support.servers import DaphneServer, Project, until
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +35,10 @@ async def test_flooders_are_closed_and_the_bystander_is_not_held_up(project, ser
         before = server.rss_kib()
         rounds = [await flood_round(url) for _ in range(3)]
         after = server.rss_kib()
+        # Every stopped flooder's consumer has left (its disconnect reached the app):
+        # none stays in the groups and the caps until a heartbeat finds it.
+        await until(lambda: server.admin_stats()["connections"]["total"] == 0, timeout=10,
+                    what="no socket left after the rounds")
     finally:
         server.stop()
     for n, result in enumerate(rounds):

@@ -332,3 +332,10 @@ def test_a_shared_layer_with_a_per_process_cache_warns_w004(settings: Any) -> No
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert check_shared_cache() == []  # one process: its own cache is the shared one
+
+
+def test_an_inbound_queue_not_above_the_burst_warns_w005(realtime_settings: Any) -> None:
+    realtime_settings(INBOUND_QUEUE=100, RATE_LIMIT_BURST=100)
+    assert ids(check_settings()) == ["realtime.W005"]
+    realtime_settings(INBOUND_QUEUE=101)
+    assert check_settings() == []

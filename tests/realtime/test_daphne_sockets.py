@@ -36,6 +36,10 @@ def test_adopting_turns_off_the_bare_drop(monkeypatch) -> None:
     protocol.failByDrop = True
     assert daphne_sockets.adopt(functools.partial(handle_reply, protocol)) is protocol
     assert protocol.failByDrop is False
+    assert isinstance(protocol, daphne_sockets.Adopted) and isinstance(protocol, WebSocketProtocol)
+    other = WebSocketProtocol()
+    daphne_sockets.adopt(functools.partial(handle_reply, other))
+    assert type(other) is type(protocol), "one subclass per protocol class, made once"
 
 
 def test_pending_bytes_counts_what_twisted_has_not_written() -> None:
