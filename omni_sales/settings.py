@@ -85,6 +85,9 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The address the server resolved (--proxy-headers behind a proxy), as the throttles and
+# the per-IP cap read it, not a header the client sets.
+AXES_CLIENT_IP_CALLABLE = "realtime.throttling.client_ip"
 
 ROOT_URLCONF = "omni_sales.urls"
 
@@ -176,8 +179,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Basic first, so an anonymous API caller gets 401 with a challenge.
-        "rest_framework.authentication.BasicAuthentication",
+        # Basic first, so an anonymous API caller gets 401 with a challenge; 429 rather
+        # than 401 while django-axes has the account locked out.
+        "realtime.throttling.LockoutAwareBasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

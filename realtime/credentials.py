@@ -40,9 +40,14 @@ def token_fingerprint(token_id: str) -> str:
     return f"t:{token_id}"
 
 
+def user_tokens_fingerprint(user_id: int) -> str:
+    """Ends every token socket of a user at once (``tokens.revoke_user``), rows or not."""
+    return f"tu:{user_id}"
+
+
 def end_reason(fingerprint: str) -> str:
     """Why a socket closes when this fingerprint's credential ends."""
-    return TOKEN_REVOKED if fingerprint.startswith("t:") else SESSION_ENDED
+    return TOKEN_REVOKED if fingerprint.startswith(("t:", "tu:")) else SESSION_ENDED
 
 
 def auth_fingerprint(user: Any) -> str:
@@ -68,10 +73,15 @@ def for_session(user: Any, session_key: str | None) -> Credential:
                       ends_with=frozenset({fingerprint} if fingerprint else ()))
 
 
-def for_token(user: Any, token_id: str, session: str) -> Credential:
-    ends = {token_fingerprint(token_id)} | ({session} if session else set())
-    return Credential(user.pk, auth_fingerprint(user), token_id=token_id,
-                      ends_with=frozenset(ends))
+def for_token(user: Any, token_id: str, session: str,
+              session_key: str | None = None) -> Credential:
+    """A token socket ends with the token, with all of the user's tokens, and with the
+    session it was fetched from (``session_key``, checked by the sweep too)."""
+    ends = {token_fingerprint(token_id), user_tokens_fingerprint(user.pk)}
+    if session:
+        ends.add(session)
+    return Credential(user.pk, auth_fingerprint(user), session_key=session_key or None,
+                      token_id=token_id, ends_with=frozenset(ends))
 
 
 def broken(credentials: Iterable[Credential]) -> dict[Credential, str]:
@@ -121,5 +131,7 @@ def live_sessions(keys: set[str]) -> set[str]:
             session_key__in=keys, expire_date__gt=timezone.now(),
         ).values_list("session_key", flat=True))
     if issubclass(store, CacheStore):
-        return {key for key in keys if store().exists(key)}
+        probe = store()
+        names = {probe.cache_key_prefix + key: key for key in keys}
+        return {names[name] for name in probe._cache.get_many(list(names))}
     return keys

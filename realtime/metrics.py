@@ -51,6 +51,9 @@ COUNTERS = {
     "login.locked_out": ("realtime_login_lockouts", "Logins refused by a lockout."),
     "login.throttled": ("realtime_token_attempts_throttled",
                         "Token requests refused by the per-IP attempt throttle."),
+    "login.throttle_unavailable": ("realtime_throttle_unavailable",
+                                   "Requests let through because the throttles' cache "
+                                   "was down."),
     "closed.credential_ended": ("realtime_credential_closes",
                                 "Sockets closed because their session or token ended."),
     "publish.failures": ("realtime_publish_failures",

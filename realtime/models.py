@@ -127,6 +127,9 @@ class IssuedToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="+")
     session = models.CharField(max_length=32, blank=True, db_index=True)
+    # The session itself, so the heartbeat sweep can see it end without a logout (a new
+    # login in that browser, expiry, sessions deleted); the session table holds the same.
+    session_key = models.CharField(max_length=40, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -37,6 +37,7 @@ def issue(user: Any, session_key: str | None = None) -> str:
     token_id = secrets.token_urlsafe(16)
     session = session_fingerprint(session_key)
     IssuedToken.objects.create(id=token_id, user=user, session=session,
+                               session_key=session_key or "",
                                expires_at=timezone.now() + timedelta(seconds=setting("TOKEN_TTL")))
     return signing.dumps({"u": user.pk, "f": auth_fingerprint(user), "j": token_id,
                           "s": session}, salt=setting("TOKEN_SALT"), compress=True)
@@ -65,7 +66,7 @@ def verify(token: str) -> tuple[Any, Credential]:
     if (row.revoked_at is not None or not user.is_active
             or claims.get("f") != auth_fingerprint(user)):
         raise TokenRefused(REVOKED)
-    return user, credentials.for_token(user, row.pk, row.session)
+    return user, credentials.for_token(user, row.pk, row.session, row.session_key)
 
 
 def user_for_token(token: str) -> Any | None:
@@ -87,17 +88,16 @@ def claims_of(token: str) -> tuple[int, str] | None:
     return claims.get("u"), claims["j"]
 
 
-def revoke(token_ids: list[str]) -> int:
-    """Revoke these tokens and close the sockets they opened, on every process."""
+def revoke(tokens: list[tuple[int, str]]) -> None:
+    """Revoke these ``(user id, token id)`` pairs and close the sockets they opened, on
+    every process — also for tokens whose rows were pruned, whose sockets live on."""
     from .models import IssuedToken
     from .sessions import end_credential
 
-    rows = list(IssuedToken.objects.filter(pk__in=token_ids).values_list("pk", "user_id"))
-    IssuedToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).update(
-        revoked_at=timezone.now())
-    for token_id, user_id in rows:
+    IssuedToken.objects.filter(pk__in=[token_id for _, token_id in tokens],
+                               revoked_at__isnull=True).update(revoked_at=timezone.now())
+    for user_id, token_id in tokens:
         end_credential(user_id, credentials.token_fingerprint(token_id))
-    return len(rows)
 
 
 def revoke_session(session_key: str) -> int:
@@ -110,12 +110,15 @@ def revoke_session(session_key: str) -> int:
 
 
 def revoke_user(user: Any) -> int:
-    """Every token of a user, e.g. from a shell when an account is compromised."""
+    """Every token of a user and every socket one opened, e.g. from a shell when an
+    account is compromised. How many unrevoked rows there were."""
     from .models import IssuedToken
+    from .sessions import end_credential
 
-    ids = list(IssuedToken.objects.filter(user=user, revoked_at__isnull=True)
-               .values_list("pk", flat=True))
-    return revoke(ids)
+    revoked = IssuedToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+    end_credential(user.pk, credentials.user_tokens_fingerprint(user.pk))
+    return revoked
 
 
 def prune_expired() -> int:

@@ -132,5 +132,5 @@ class TokenRevokeView(APIView):
         user_id, token_id = named
         if user_id != request.user.pk:
             raise PermissionDenied("A token can be revoked only by the user it was issued to.")
-        tokens.revoke([token_id])
+        tokens.revoke([(user_id, token_id)])
         return Response(status=204)

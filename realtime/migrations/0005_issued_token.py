@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.CharField(max_length=32, primary_key=True, serialize=False)),
                 ('session', models.CharField(blank=True, db_index=True, max_length=32)),
+                ('session_key', models.CharField(blank=True, max_length=40)),
                 ('expires_at', models.DateTimeField(db_index=True)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),

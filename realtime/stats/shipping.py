@@ -22,7 +22,9 @@ from .stores import RedisStore
 
 logger = logging.getLogger("realtime.stats")
 
-SHIPPED = ("events.", "publish.failures")
+# Failed logins too: an HTTP-only process, or one not yet serving a socket, still counts
+# the guesses it refused.
+SHIPPED = ("events.", "publish.failures", "login.")
 
 
 class Shipper:

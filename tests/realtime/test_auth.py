@@ -66,7 +66,7 @@ def test_a_refused_token_says_why(db: Any, staff_user: Any, token: str, reason: 
              "revoked": lambda: make_token(staff_user),
              "no-row": lambda: make_token(staff_user)}[token]()
     if token == "revoked":
-        revoke([claims_of(value)[1]])
+        revoke([claims_of(value)])
     if token == "no-row":
         IssuedToken.objects.all().delete()
     with pytest.raises(TokenRefused) as refused:

@@ -39,7 +39,7 @@ def test_each_ended_credential_says_why(staff_user: Any, manager_user: Any, alic
     stale = credentials.for_session(alice, session_of(alice))
     kept = credentials.for_session(alice, session_of(alice))
     type(staff_user).objects.filter(pk=staff_user.pk).update(is_active=False)
-    tokens.revoke([token.token_id])
+    tokens.revoke([(token.user_id, token.token_id)])
     SessionStore(stale.session_key).delete()
     assert credentials.broken([session, token, stale, kept]) == {
         session: credentials.DEACTIVATED, token: credentials.TOKEN_REVOKED,

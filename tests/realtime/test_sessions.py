@@ -145,7 +145,7 @@ async def test_a_revoked_token_closes_its_sockets_and_no_others(connect: Any, to
 
     token, other = await token_for(staff_user), await token_for(staff_user)
     revoked_socket, kept = await connect(token=token), await connect(token=other)
-    await database_sync_to_async(revoke)([claims_of(token)[1]])
+    await database_sync_to_async(revoke)([claims_of(token)])
     assert await revoked_socket.expect_close() == 4500
     await kept.sync()
     again = await connect()
@@ -206,3 +206,47 @@ async def test_the_sweep_closes_sockets_whose_credential_ended_unseen(
     else:
         assert await by_token.expect_close() == 4500
     await bystander.sync()
+
+
+async def test_revoking_a_token_whose_row_was_pruned_still_closes_its_socket(
+        connect: Any, token_for: Any, staff_user: Any) -> None:
+    """A socket outlives its token's expiry and the row's pruning: revocation must not
+    depend on the row."""
+    from realtime.models import IssuedToken
+    from realtime.tokens import claims_of, revoke
+
+    token = await token_for(staff_user)
+    socket = await connect(token=token)
+    await database_sync_to_async(IssuedToken.objects.all().delete)()
+    await database_sync_to_async(revoke)([claims_of(token)])
+    assert await socket.expect_close() == 4500
+
+
+async def test_revoking_a_users_tokens_closes_every_token_socket_of_theirs(
+        connect: Any, token_for: Any, staff_user: Any, manager_user: Any) -> None:
+    from realtime.tokens import revoke_user
+
+    first = await connect(token=await token_for(staff_user))
+    second = await connect(token=await token_for(staff_user))
+    _, cookie = await abrowser(staff_user)
+    by_cookie = await connect(cookie=cookie)
+    other = await connect(token=await token_for(manager_user))
+    await database_sync_to_async(revoke_user)(staff_user)
+    assert await first.expect_close() == 4500
+    assert await second.expect_close() == 4500
+    await by_cookie.sync()  # a session, not a token
+    await other.sync()
+
+
+async def test_a_token_socket_ends_when_its_session_ends_without_a_logout(
+        connect: Any, staff_user: Any) -> None:
+    """Another login in that browser, expiry, or the session rows deleted: no logout
+    signal, and the sweep finds the session gone."""
+    from realtime.limits import registry
+
+    client, _ = await abrowser(staff_user)
+    socket = await connect(token=await token_from_session(client))
+    await delete_sessions()
+    await socket.sync()
+    await registry.revalidate()
+    assert await socket.expect_close() == 4500

@@ -82,3 +82,23 @@ def test_a_cache_that_is_down_lets_tokens_through(monkeypatch: Any, staff: Any) 
         monkeypatch.setattr(throttle, "cache", Down())
     assert token_request(Client(), "staff", DEMO_PASSWORD).status_code == 200
     assert counting.counters["login.throttle_unavailable"] == 2  # both throttles
+
+
+def test_a_forged_forwarded_for_header_gets_no_fresh_budget(realtime_settings: Any,
+                                                            staff: Any) -> None:
+    realtime_settings(TOKEN_ATTEMPT_RATE="2/min")
+    client = Client()
+    basic = base64.b64encode(f"staff:{DEMO_PASSWORD}".encode()).decode()
+    codes = [client.post("/api/ws/token", HTTP_AUTHORIZATION=f"Basic {basic}",
+                         HTTP_X_FORWARDED_FOR=f"203.0.113.{n}", REMOTE_ADDR="10.0.0.1"
+                         ).status_code for n in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_a_session_fetching_its_token_is_not_a_password_attempt(realtime_settings: Any,
+                                                                staff: Any) -> None:
+    realtime_settings(TOKEN_ATTEMPT_RATE="1/min")
+    client = Client()
+    client.force_login(staff)
+    assert [client.post("/api/ws/token", REMOTE_ADDR="10.0.0.1").status_code
+            for _ in range(3)] == [200, 200, 200]
