@@ -56,3 +56,19 @@ def test_tiny_burst_embedded_stock_channels_and_websockets_yardstick(tmp_path: P
     assert "| channels | 200 | 20 |" in report["markdown"]
     assert "| websockets | 200 | 20 |" in report["markdown"]
     assert "Deliveries/s as a ratio to stock Channels: embedded N=200" in report["markdown"]
+
+
+@pytest.mark.parametrize("mode", ["kill", "restart"])
+async def test_a_tiny_reconnect_storm_loses_nothing(tmp_path: Path, mode: str) -> None:
+    """bench/storm.py at N=60: every socket that lost its server is back, and every event
+    saved during the storm reached every socket once, by replay or live."""
+    from bench.storm import storm
+
+    report = await storm(60, mode, workers=2, events=10, workdir=tmp_path)
+    assert report["lost_sockets"] == (60 if mode == "restart" else report["lost_sockets"])
+    assert report["lost_sockets"] > 0
+    assert report["resubscribed"] == report["lost_sockets"]
+    assert report["events"] == 10
+    assert report["delivered"] == report["expected"] == 60 * 10
+    assert report["dupes"] == 0
+    assert isinstance(report["reconnect_p99_ms"], float)

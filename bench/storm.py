@@ -1,0 +1,270 @@
+"""A reconnect storm: N subscribed sockets lose their server at once and come back.
+
+    .venv/bin/python -m bench.storm [--sockets 5000] [--mode kill|restart]
+        [--workers 4] [--events 40]
+
+``kill``: two ``python -m realtime.server`` processes on Redis, the sockets spread over
+both; one is SIGKILLed and its sockets move to the other. ``restart``: one process,
+stopped with SIGTERM and started again on the same port. Every client reconnects as
+the JS client does (full-jitter backoff: base 500 ms, cap 30 s, doubling per failed
+try), authenticates with its token again and resubscribes to ``orders`` with ``since``
+= the last event it saw. Meanwhile a shell saves ``--events`` orders, 50 ms apart,
+starting as the storm does. Reported: the time from the loss until every socket has
+resubscribed; the p50/p99 per-socket reconnect time (loss to ``subscribed``); the
+events saved during the storm that every socket got, which must be all of them once
+each (by replay or live); the surviving server's CPU per handshake. The clients run
+in ``--workers`` processes of their own (``python -m bench.storm worker``), so their
+CPU is not the server's. Written to bench/results/storm-<mode>-<N>-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.targets import SERVER_ENV, raise_nofile, sample
+from tests.support.servers import (
+    DEMO_PASSWORD,
+    PYTHON,
+    ROOT,
+    DaphneServer,
+    Project,
+    RedisServer,
+)
+from tests.support.wsclient import fetch_token
+
+BASE_S, CAP_S = 0.5, 30.0
+
+
+def backoff(tries: int, rng: random.Random) -> float:
+    """The JS client's default (realtime/static/realtime/js/timer.js): full jitter."""
+    return rng.random() * min(CAP_S, BASE_S * 2 ** max(0, tries - 1))
+
+
+# The worker: a share of the sockets, in a process of its own
+
+
+class Client:
+    def __init__(self, ports: list[int], token: str, rng: random.Random) -> None:
+        self.ports, self.token, self.rng = ports, token, rng
+        self.seen: list[int] = []  # ids of the orders whose order:created arrived
+        self.since = 0
+        self.lost_at: float | None = None
+        self.reconnect_ms: float | None = None
+        self.resubscribed_at: float | None = None
+        self.ready = asyncio.Event()
+        self.back = asyncio.Event()
+
+    async def run(self, finish: asyncio.Event) -> None:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed
+
+        tries = 0
+        port = self.rng.choice(self.ports)
+        while not finish.is_set():
+            try:
+                async with connect(f"ws://127.0.0.1:{port}/api/ws", open_timeout=30,
+                                   max_size=None, close_timeout=1) as conn:
+                    await self.session(conn, finish)
+                    return
+            except (OSError, ConnectionClosed, TimeoutError):
+                if self.lost_at is None and self.ready.is_set():
+                    self.lost_at = time.time()
+                tries += 1
+                await asyncio.sleep(backoff(tries, self.rng))
+                port = self.ports[(self.ports.index(port) + 1) % len(self.ports)]
+
+    async def session(self, conn: Any, finish: asyncio.Event) -> None:
+        await self.frame(conn, "connected")
+        await conn.send(json.dumps({"type": "auth", "data": {"token": self.token}}))
+        await self.frame(conn, "authenticated")
+        data: dict[str, Any] = {"namespace": "orders"}
+        if self.since:
+            data["since"] = self.since
+        await conn.send(json.dumps({"type": "subscribe", "data": data}))
+        subscribed = await self.frame(conn, "subscribed")
+        if self.since and not subscribed["data"].get("recovered", False):
+            raise AssertionError(f"resume from {self.since} not recovered: {subscribed}")
+        # Where the live stream continues: the next resume starts there, as the JS
+        # client's does, even if no event came before the next loss.
+        self.since = max(self.since, subscribed["data"].get("lastEventId") or 0)
+        if self.lost_at is not None:
+            self.resubscribed_at = time.time()
+            self.reconnect_ms = (self.resubscribed_at - self.lost_at) * 1000
+            self.back.set()
+        self.ready.set()
+        reader = asyncio.create_task(self.read(conn))
+        waiter = asyncio.create_task(finish.wait())
+        try:
+            done, _ = await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if reader in done:
+                raise ConnectionError("the server went away")
+            await conn.send(json.dumps({"type": "ping", "data": {}, "ref": "last"}))
+            await asyncio.wait_for(reader, 30)
+        finally:
+            reader.cancel()
+            waiter.cancel()
+
+    async def frame(self, conn: Any, wanted: str) -> dict[str, Any]:
+        while True:
+            frame = json.loads(await asyncio.wait_for(conn.recv(), 60))
+            if frame.get("type") == wanted:
+                return frame
+            self.take(frame)
+
+    async def read(self, conn: Any) -> None:
+        async for raw in conn:
+            frame = json.loads(raw)
+            if frame.get("type") == "pong" and frame.get("ref") == "last":
+                return
+            self.take(frame)
+
+    def take(self, frame: dict[str, Any]) -> None:
+        frames = frame["data"] if frame.get("type") == "batch" else [frame]
+        for item in frames:
+            if str(item.get("type", "")).startswith("order:"):
+                self.since = max(self.since, item["id"])  # a position in the event log
+            if item.get("type") == "order:created":
+                self.seen.append(item["data"]["id"])  # the order saved
+
+
+async def worker() -> None:
+    """Reads its share as the first line on stdin (too long for the command line), then
+    the expected ids as the second, once the storm is over."""
+    loop = asyncio.get_running_loop()
+    share = json.loads(await loop.run_in_executor(None, sys.stdin.readline))
+    ports, tokens = share["ports"], share["tokens"]
+    rng = random.Random(share["seed"])
+    finish = asyncio.Event()
+    clients = [Client(ports, token, random.Random(rng.random())) for token in tokens]
+    tasks = [asyncio.create_task(c.run(finish)) for c in clients]
+    await asyncio.gather(*(c.ready.wait() for c in clients))
+    print(json.dumps({"ready": len(clients)}), flush=True)
+    line = await loop.run_in_executor(None, sys.stdin.readline)  # the expected ids
+    expected = set(json.loads(line))
+    # Each client is back (or its task ended) before it is told to finish.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(
+            *(c.back.wait() for c in clients if c.lost_at is not None)), 120)
+    finish.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    delivered = sum(len(set(c.seen) & expected) for c in clients)
+    print(json.dumps({
+        "sockets": len(clients), "expected": len(expected) * len(clients),
+        "delivered": delivered, "dupes": sum(len(c.seen) - len(set(c.seen)) for c in clients),
+        "lost": sum(c.lost_at is not None for c in clients),
+        "resubscribed": sum(c.resubscribed_at is not None for c in clients),
+        "reconnect_ms": [round(c.reconnect_ms, 1) for c in clients if c.reconnect_ms],
+        "last_resubscribed_at": max((c.resubscribed_at or 0) for c in clients),
+    }), flush=True)
+
+
+# The orchestrator
+
+
+async def storm(sockets: int, mode: str, workers: int, events: int,
+                workdir: Path) -> dict[str, Any]:
+    redis = RedisServer.start(workdir)
+    project = Project.create(workdir / "project", redis_url=redis.url, extra_env=SERVER_ENV)
+    servers = [DaphneServer.start(project, preexec_fn=raise_nofile)
+               for _ in range(2 if mode == "kill" else 1)]
+    children: list[asyncio.subprocess.Process] = []
+    try:
+        http = servers[0].http
+        tokens = [fetch_token(http, "manager", DEMO_PASSWORD, timeout=30)
+                  for _ in range(sockets)]
+        ports = [s.port for s in servers]
+        shares = [tokens[n::workers] for n in range(workers)]
+        for n, share in enumerate(shares):
+            child = await asyncio.create_subprocess_exec(
+                PYTHON, "-m", "bench.storm", "worker", cwd=ROOT, stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, limit=2**26, preexec_fn=raise_nofile)
+            child.stdin.write((json.dumps({"ports": ports, "tokens": share, "seed": n})
+                               + "\n").encode())
+            await child.stdin.drain()
+            children.append(child)
+        for child in children:
+            ready = json.loads(await asyncio.wait_for(child.stdout.readline(), 300))
+            assert ready["ready"] > 0, ready
+        survivor = servers[0]
+        cpu_before = sample([survivor.process.pid]).cpu
+        saver = asyncio.create_task(project.ashell(
+            "import time\nfrom orders.models import Customer, Order\n"
+            "customer = Customer.objects.get(user__username='bob')\n"
+            f"for n in range({events}):\n"
+            "    print('ORDER', Order.objects.create(customer=customer, total='5.00').pk,"
+            " flush=True)\n"
+            "    time.sleep(0.05)\n"))
+        lost_at = time.time()
+        if mode == "kill":
+            servers[1].kill()
+        else:
+            survivor.process.send_signal(signal.SIGTERM)
+            survivor.process.wait(30)
+            survivor = DaphneServer.start(project, port=survivor.port, preexec_fn=raise_nofile)
+            servers[0] = survivor
+            cpu_before = 0.0
+        out = await saver
+        expected = [int(line.split()[1]) for line in out.splitlines() if line.startswith("ORDER ")]
+        results = []
+        for child in children:
+            child.stdin.write((json.dumps(expected) + "\n").encode())
+            await child.stdin.drain()
+        for child in children:
+            results.append(json.loads(await asyncio.wait_for(child.stdout.readline(), 300)))
+        cpu = sample([survivor.process.pid]).cpu - cpu_before
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+        for server in servers:
+            if server.process.poll() is None:
+                server.stop()
+        redis.stop()
+    reconnects = sorted(ms for r in results for ms in r["reconnect_ms"])
+    lost = sum(r["lost"] for r in results)
+    return {
+        "mode": mode, "sockets": sockets, "events": len(expected), "lost_sockets": lost,
+        "resubscribed": sum(r["resubscribed"] for r in results),
+        "all_back_s": round(max(r["last_resubscribed_at"] for r in results) - lost_at, 2)
+        if lost else 0.0,
+        "reconnect_p50_ms": round(statistics.median(reconnects), 1) if reconnects else None,
+        "reconnect_p99_ms": reconnects[min(len(reconnects) - 1, int(0.99 * len(reconnects)))]
+        if reconnects else None,
+        "delivered": sum(r["delivered"] for r in results),
+        "expected": sum(r["expected"] for r in results),
+        "dupes": sum(r["dupes"] for r in results),
+        "server_cpu_per_handshake_ms": round(cpu / lost * 1000, 2) if lost else None,
+    }
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "worker":
+        asyncio.run(worker())
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sockets", type=int, default=5000)
+    parser.add_argument("--mode", choices=["kill", "restart"], default="kill")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--events", type=int, default=40)
+    args = parser.parse_args()
+    report = asyncio.run(storm(args.sockets, args.mode, args.workers, args.events,
+                               Path(tempfile.mkdtemp(prefix="omni-storm-"))))
+    print(json.dumps(report, indent=2))
+    out = ROOT / "bench" / "results" / f"storm-{args.mode}-{args.sockets}-{dt.date.today()}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
