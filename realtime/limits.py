@@ -21,6 +21,7 @@ from channels.db import database_sync_to_async
 
 from . import credentials, presence, shared
 from .conf import setting
+from .process import LoopTask
 from .protocol import CloseCode
 from .shared import ip_sockets
 
@@ -87,10 +88,10 @@ class Registry:
         # the monotonic time by which they must have made one (IDLE_TIMEOUT).
         self.idle: dict[RealtimeConsumer, float] = {}
         self.closed_since_collect = 0
-        self._sweeper: asyncio.Task | None = None
-        self._beater: asyncio.Task | None = None
         self.revalidate_at = 0.0
-        self._idler: asyncio.Task | None = None
+        self._sweeper = LoopTask("realtime-heartbeat", self.sweep_forever)
+        self._beater = LoopTask("realtime-liveness", self.beat_forever)
+        self._idler = LoopTask("realtime-idle", self.close_idle_forever)
 
     def __len__(self) -> int:
         return len(self.sockets)
@@ -121,14 +122,10 @@ class Registry:
 
     def ensure_sweeper(self) -> None:
         """Start this loop's heartbeat sweeper and liveness beat, unless they are running."""
-        loop = asyncio.get_running_loop()
-        if self._sweeper is None or self._sweeper.done() or self._sweeper.get_loop() is not loop:
-            self._sweeper = loop.create_task(self.sweep_forever(), name="realtime-heartbeat")
-        if self._beater is None or self._beater.done() or self._beater.get_loop() is not loop:
-            self._beater = loop.create_task(self.beat_forever(), name="realtime-liveness")
-        if self.idle and (self._idler is None or self._idler.done()
-                          or self._idler.get_loop() is not loop):
-            self._idler = loop.create_task(self.close_idle_forever(), name="realtime-idle")
+        self._sweeper.ensure()
+        self._beater.ensure()
+        if self.idle:
+            self._idler.ensure()
 
     async def beat_forever(self) -> None:
         """Beat this process's liveness every ``PROCESS_HEARTBEAT``, then reap dead processes.
