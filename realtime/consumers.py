@@ -132,14 +132,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.client_ip = (self.scope.get("client") or ["unknown"])[0]
         # The server's own send, below the session middleware, for the fan-out.
         self.wire_send = self.scope.get(RAW_SEND) or self.base_send
-        # A slow reader is bounded by realtime.server's protocol itself; under stock
-        # Daphne, whose send never waits, by the bytes Twisted holds for the socket
-        # (realtime/daphne_sockets.py); elsewhere a send that waits longer than
-        # SEND_TIMEOUT for the client is one.
-        self.daphne = None if process.server_bounds_sends else daphne_sockets.adopt(
-            self.wire_send)
-        self.send_timeout = (None if process.server_bounds_sends or self.daphne is not None
-                             else setting("SEND_TIMEOUT") / 1000)
+        # A slow reader is bounded by the Daphne protocol, realtime.server's or stock
+        # Daphne's once adopted (realtime/daphne_sockets.py): the bytes Twisted holds for
+        # the socket. Elsewhere a send that waits longer than SEND_TIMEOUT for the client
+        # is one.
+        bounded = process.server_bounds_sends or daphne_sockets.adopt(self.wire_send)
+        self.send_timeout = None if bounded else setting("SEND_TIMEOUT") / 1000
         await self.accept()
         if not await self.admit():
             return
@@ -279,37 +277,19 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             # follows cleans up; other sockets of the fan-out must not notice.
             self.closed = True
             return
-        if self.daphne is not None and self.overflowing():
-            return
         for message in wanted:
             stats.record_delivery(message)
         if len(wanted) > 1:
             stats.record_batch()
 
-    def check_backlog(self) -> None:
-        if self.daphne is not None and not self.closed:
-            self.overflowing()
-
-    def overflowing(self) -> bool:
-        """Under stock Daphne: more than MAX_OUTBOUND_BUFFER unsent makes a slow reader."""
-        if daphne_sockets.backlog(self.daphne) <= setting("MAX_OUTBOUND_BUFFER"):
-            return False
-        self.drop_slow_reader()
-        return True
-
     def drop_slow_reader(self) -> None:
-        """A client that does not read: a send waited SEND_TIMEOUT for it (a server whose
-        send waits for its buffer to drain, as uvicorn's), or stock Daphne holds too much
-        for it. The fan-out moves on; under Daphne the connection is aborted at once (it
-        would not read a close frame either), elsewhere closed with 4008 from a task of
-        its own, since the close waits too."""
+        """A send that waited SEND_TIMEOUT for a client that does not read (a server whose
+        send waits for its buffer to drain, as uvicorn's): the fan-out moves on, and the
+        socket is closed with 4008 from a task of its own, since the close waits too."""
         self.closed = True
         stats.incr("dropped.slow_reader")
         logger.warning("slow reader dropped conn=%s user=%s role=%s", self.connection_id,
                        self.identity.user_id, self.identity.role)
-        if self.daphne is not None:
-            daphne_sockets.drop(self.daphne)
-            return
         asyncio.get_running_loop().create_task(
             self.close_now(CloseCode.POLICY, "slow reader"), context=contextvars.Context())
 
@@ -401,7 +381,6 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def send_frame(self, frame_type: str, data: Any = None, ref: Any = None) -> None:
         await self.send(text_data=frame(frame_type, data, ref))
-        self.check_backlog()
 
     # Identity and groups
 
@@ -514,7 +493,6 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         for event in events:
             await self.send(text_data=event_frame(event.pk, event.type, event.namespace,
                                                   event.created_at, event.payload))
-        self.check_backlog()
 
     async def unsubscribe(self, namespace: str, ref: Any = None) -> None:
         if namespace not in NAMESPACES:

@@ -2,13 +2,14 @@
 
 Stock Daphne exposes no limits to an application, but it does hand each one a ``send``
 that is ``functools.partial(Server.handle_reply, protocol)``: through that protocol
-(autobahn's, on Twisted) the app gives a socket the three guarantees
+(autobahn's, on Twisted) the app gives a socket the guarantees
 ``python -m realtime.server`` builds in (docs/operations.md, "Which server"):
 
 - a message over Daphne's own ``--websocket-max-message-size`` is refused with a 1009
   close frame, not autobahn's default bare TCP drop (``failByDrop``);
-- a reader whose unsent bytes pass ``MAX_OUTBOUND_BUFFER`` is dropped, since Daphne's
-  send never waits and the frames would otherwise pile up in Twisted's memory;
+- a reader whose unsent bytes pass ``MAX_OUTBOUND_BUFFER`` is dropped after a send,
+  since Daphne's send never waits and the frames would otherwise pile up in Twisted's
+  memory;
 - a client's frames are counted as they arrive, and a flooder is no longer read
   (realtime/inbound.py);
 - on SIGTERM every socket gets 1001 (which autobahn refuses from an application's
@@ -25,7 +26,8 @@ import logging
 import weakref
 from typing import Any
 
-from . import inbound
+from . import inbound, stats
+from .conf import setting
 from .protocol import CloseCode
 
 logger = logging.getLogger("realtime.server")
@@ -54,6 +56,7 @@ def adopt(send: Any) -> Any | None:
         return None
     # autobahn reads the option from the protocol at the moment it fails a connection.
     protocol.failByDrop = False
+    protocol.max_outbound = setting("MAX_OUTBOUND_BUFFER")
     protocol.__class__ = adopted_class(type(protocol))
     _open.add(protocol)
     hook_shutdown()
@@ -62,7 +65,11 @@ def adopt(send: Any) -> Any | None:
 
 class Adopted:
     """What a Daphne WebSocket protocol gets on top (realtime.server's class inherits it;
-    a stock Daphne protocol's class is swapped for a subclass with it at adoption)."""
+    a stock Daphne protocol's class is swapped for a subclass with it at adoption):
+    inbound frames counted as they arrive, nothing sent after the close, and a reader
+    that lets more than ``max_outbound`` bytes pile up dropped."""
+
+    max_outbound = 4 * 1024 * 1024
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:  # noqa: N802,N803 (autobahn's)
         if inbound.arrived(self):
@@ -71,10 +78,21 @@ class Adopted:
     def onPing(self, payload: bytes) -> None:  # noqa: N802 (autobahn's)
         if inbound.arrived(self):
             super().onPing(payload)  # type: ignore[misc]
+            self.check_backlog()
 
     def serverSend(self, content: Any, binary: bool = False) -> None:  # noqa: N802 (Daphne's)
         if sendable(self):
             super().serverSend(content, binary)  # type: ignore[misc]
+            self.check_backlog()
+
+    def check_backlog(self) -> None:
+        """Abort the connection of a reader more than ``max_outbound`` behind: it would not
+        read a close frame either, and what it holds in memory goes now."""
+        if backlog(self) > self.max_outbound:
+            stats.incr("dropped.slow_reader")
+            logger.warning("slow reader dropped client=%s pending=%s",
+                           self.client_addr, backlog(self))  # type: ignore[attr-defined]
+            self.dropConnection(abort=True)  # type: ignore[attr-defined]
 
 
 _adopted: dict[type, type] = {}
@@ -106,12 +124,6 @@ def pending_bytes(transport: Any) -> int:
 def backlog(protocol: Any) -> int:
     transport = protocol.transport
     return 0 if transport is None else pending_bytes(transport)
-
-
-def drop(protocol: Any) -> None:
-    """Abort the connection: a reader that does not read would not take a close frame
-    either, and what it holds in memory goes now."""
-    protocol.dropConnection(abort=True)
 
 
 def hook_shutdown() -> None:

@@ -35,7 +35,7 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
-from .daphne_sockets import Adopted, close_websockets, pending_bytes
+from .daphne_sockets import Adopted, close_websockets
 from .frames import WIRE
 from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
 
@@ -47,8 +47,6 @@ STANDARD_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
 
 
 class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
-    max_outbound = 4 * 1024 * 1024
-
     def serverClose(self, code: int | None = None, reason: str | None = None) -> None:
         if code in STANDARD_CLOSE_CODES:
             reason_utf8 = reason.encode("utf-8")[:123] if reason else None  # RFC 6455's cap
@@ -69,25 +67,6 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
             self.serverClose(message.get("code"), message.get("reason"))
         else:
             super().handle_reply(message)
-
-    def onPing(self, payload: bytes) -> None:  # noqa: N802 (autobahn's)
-        super().onPing(payload)  # counted against the inbound budget, then the pong
-        self.check_backlog()
-
-    def serverSend(self, content: Any, binary: bool = False) -> None:
-        super().serverSend(content, binary)
-        self.check_backlog()
-
-    def check_backlog(self) -> None:
-        """A reader that let more than ``max_outbound`` bytes pile up is dropped."""
-        transport = self.transport
-        if transport is not None and pending_bytes(transport) > self.max_outbound:
-            from . import stats
-
-            stats.incr("dropped.slow_reader")
-            logger.warning("slow reader dropped client=%s pending=%s", self.client_addr,
-                           pending_bytes(transport))
-            self.dropConnection(abort=True)
 
 
 class RealtimeWebSocketFactory(WebSocketFactory):
