@@ -32,6 +32,7 @@ from .limits import new_bucket, registry
 from .messages import Message
 from .protocol import (
     PROTOCOL_VERSION,
+    AuthFailure,
     ClientFrame,
     CloseCode,
     ErrorCode,
@@ -64,10 +65,16 @@ def _identify(user: Any) -> Identity:
 
 
 @database_sync_to_async
-def _user(user_id: int) -> Any:
+def _recheck(credential: credentials.Credential) -> tuple[str | None, Identity | None]:
+    """Why the credential no longer holds, or else the user's identity now: one hop to
+    the database thread for a control message, not three."""
     from django.contrib.auth import get_user_model
 
-    return with_profile(get_user_model()._default_manager.all()).filter(pk=user_id).first()
+    reason = credentials.broken([credential]).get(credential)
+    if reason is not None:
+        return reason, None
+    users = with_profile(get_user_model()._default_manager.all())
+    return None, identify(users.filter(pk=credential.user_id).first())
 
 
 @database_sync_to_async
@@ -75,16 +82,13 @@ def _identify_token(token: str) -> tuple[Identity, credentials.Credential]:
     user, credential = tokens.verify(token)
     return identify(user), credential
 
-
-_broken = database_sync_to_async(credentials.broken)
-
 # ``auth_failed``'s message per reason; the reason itself is ``data.reason``.
 AUTH_FAILED_MESSAGES = {
-    tokens.EXPIRED: "The token has expired: fetch a new one from POST /api/ws/token; "
+    AuthFailure.EXPIRED: "The token has expired: fetch a new one from POST /api/ws/token; "
                     "the identity is unchanged",
-    tokens.REVOKED: "The token was revoked (logout, password change or by hand): sign in "
+    AuthFailure.REVOKED: "The token was revoked (logout, password change or by hand): sign in "
                     "again; the identity is unchanged",
-    tokens.INVALID: "A valid token from POST /api/ws/token is required; the identity is "
+    AuthFailure.INVALID: "A valid token from POST /api/ws/token is required; the identity is "
                     "unchanged",
 }
 
@@ -316,12 +320,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         if self.credential is None:
             return
-        reason = (await _broken([self.credential])).get(self.credential)
+        reason, identity = await _recheck(self.credential)
         if reason is not None:
             await self.credential_ended(reason)
             return
-        user = await _user(self.identity.user_id)
-        identity = await _identify(user)
         if identity.role != self.identity.role or identity.profile != self.identity.profile:
             await self.terminate(CloseCode.SCOPE_CHANGED, "role changed")
 
@@ -510,7 +512,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         token = client_frame.data.get("token")
         try:
             if not isinstance(token, str) or not token:
-                raise TokenRefused(tokens.INVALID)
+                raise TokenRefused(AuthFailure.INVALID)
             identity, credential = await _identify_token(token)
         except TokenRefused as refused:
             stats.incr("auth.failures")

@@ -20,8 +20,6 @@ from .conf import setting
 from .credentials import Credential, auth_fingerprint, session_fingerprint
 from .protocol import AuthFailure
 
-EXPIRED, REVOKED, INVALID = AuthFailure.EXPIRED, AuthFailure.REVOKED, AuthFailure.INVALID
-
 
 class TokenRefused(Exception):
     def __init__(self, reason: str) -> None:
@@ -52,20 +50,20 @@ def verify(token: str) -> tuple[Any, Credential]:
     try:
         claims = signing.loads(token, salt=setting("TOKEN_SALT"), max_age=setting("TOKEN_TTL"))
     except signing.SignatureExpired:
-        raise TokenRefused(EXPIRED) from None
+        raise TokenRefused(AuthFailure.EXPIRED) from None
     except (signing.BadSignature, ValueError, TypeError):
-        raise TokenRefused(INVALID) from None
+        raise TokenRefused(AuthFailure.INVALID) from None
     if not isinstance(claims, dict) or not isinstance(claims.get("j"), str):
-        raise TokenRefused(INVALID)
+        raise TokenRefused(AuthFailure.INVALID)
     related = getattr(setting("PROFILE_RESOLVER"), "select_related", ())
     row = (IssuedToken.objects.select_related("user", *(f"user__{name}" for name in related))
            .filter(pk=claims["j"]).first())
     if row is None or row.user_id != claims.get("u") or row.session != claims.get("s"):
-        raise TokenRefused(REVOKED if row is None else INVALID)
+        raise TokenRefused(AuthFailure.REVOKED if row is None else AuthFailure.INVALID)
     user = row.user
     if (row.revoked_at is not None or not user.is_active
             or claims.get("f") != auth_fingerprint(user)):
-        raise TokenRefused(REVOKED)
+        raise TokenRefused(AuthFailure.REVOKED)
     return user, credentials.for_token(user, row.pk, row.session, row.session_key)
 
 
