@@ -87,7 +87,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The address the server resolved (--proxy-headers behind a proxy), as the throttles and
 # the per-IP cap read it, not a header the client sets.
-AXES_CLIENT_IP_CALLABLE = "realtime.throttling.client_ip"
+AXES_CLIENT_IP_CALLABLE = "realtime.logins.client_ip"
 
 ROOT_URLCONF = "omni_sales.urls"
 

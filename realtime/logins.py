@@ -31,6 +31,12 @@ def _locked_out(sender: Any, request: Any = None, username: str | None = None,
 
 
 def client_ip(request: Any) -> str | None:
+    """The peer's address as the server resolved it (``REMOTE_ADDR``: behind a proxy,
+    Daphne's and uvicorn's ``--proxy-headers`` put the client's there), never the raw
+    ``X-Forwarded-For`` DRF's ``get_ident`` would read, which a client can set to get a
+    fresh budget per guess. The token throttles and the per-IP cap read the same
+    address; django-axes too, with ``AXES_CLIENT_IP_CALLABLE =
+    "realtime.logins.client_ip"``."""
     meta = getattr(request, "META", None)
     return meta.get("REMOTE_ADDR") if meta else None
 

@@ -22,6 +22,7 @@ from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from .conf import setting
+from .logins import client_ip
 
 logger = logging.getLogger("realtime.throttling")
 
@@ -71,16 +72,7 @@ class TokenAttemptThrottle(FailOpen, SimpleRateThrottle):
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         if not request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("basic "):
             return None  # a cookie's token fetch guesses no password: not counted
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
-
-
-def client_ip(request: Any) -> str:
-    """The peer's address as the server resolved it (``REMOTE_ADDR``: behind a proxy,
-    Daphne's and uvicorn's ``--proxy-headers`` put the client's there), never the raw
-    ``X-Forwarded-For`` DRF's ``get_ident`` would read, which a client can set to get a
-    fresh budget per guess. The per-IP cap reads the same address; django-axes too, with
-    ``AXES_CLIENT_IP_CALLABLE = "realtime.throttling.client_ip"``."""
-    return request.META.get("REMOTE_ADDR", "")
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or ""}
 
 
 class TokenRateThrottle(FailOpen, UserRateThrottle):
