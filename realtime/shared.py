@@ -52,6 +52,8 @@ _unsynced: set[str] = set()
 
 # Members per script call: Lua's ``unpack`` takes a few thousand at most.
 CHUNK = 500
+# Queued adds and removals per ``many`` call (three arguments each).
+QUEUED_PER_CALL = 1000
 
 # Every operation in one script, so each is atomic and reads Redis's own clock.
 # ARGV: the kind's key prefix, the procs key, the caller's origin, PROCESS_TTL,
@@ -110,6 +112,33 @@ elseif op == 'add' then
     lost = 1
   end
   return {count(name), lost}
+elseif op == 'many' then
+  -- Queued adds and removals in their order: triples of ('a' or 'r', name, member).
+  -- Each gets the size of its set right after it, as if it had been a call of its own.
+  local sizes = {}
+  local lost = 0
+  for i = 6, #ARGV, 3 do
+    local name, member = ARGV[i + 1], ARGV[i + 2]
+    local key = base .. ':' .. name
+    if ARGV[i] == 'a' then
+      redis.call('SADD', key .. '/' .. self, member)
+      redis.call('SADD', key, self)
+      redis.call('SADD', base .. ':names', name)
+      redis.call('SADD', base .. ':@' .. self, name)
+      redis.call('SADD', base .. ':origins', self)
+    else
+      redis.call('SREM', key .. '/' .. self, member)
+      if redis.call('SCARD', key .. '/' .. self) == 0 then unindex(name, self) end
+    end
+    table.insert(sizes, count(name))
+  end
+  local last = redis.call('ZSCORE', procs, self)
+  if last == false or tonumber(last) < cutoff then
+    redis.call('ZADD', procs, now, self)
+    lost = 1
+  end
+  table.insert(sizes, lost)
+  return sizes
 elseif op == 'remove' then
   local name = ARGV[6]
   local mine = base .. ':' .. name .. '/' .. self
@@ -148,6 +177,16 @@ elseif op == 'reap' then
 end
 return redis.error_reply('unknown shared-set operation ' .. op)
 """
+
+
+class _Queue:
+    """Changes of one set kind waiting for the next script call, and the task sending them."""
+
+    __slots__ = ("items", "task")
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, str, asyncio.Future[int]]] = []
+        self.task: asyncio.Task[None] | None = None
 
 
 def redis_client() -> Any:
@@ -221,6 +260,8 @@ class SharedSets:
         self._removed_during_refresh: defaultdict[str, set[str]] | None = None
         # Some of ``local`` may be missing from Redis: the next beat re-adds it.
         self.unsynced = False
+        # Per event loop, the handshakes' and closes' changes waiting for a script call.
+        self._queues: dict[asyncio.AbstractEventLoop, _Queue] = {}
 
     @property
     def origin(self) -> str:
@@ -235,6 +276,52 @@ class SharedSets:
         return await script(args=[base, _procs_key(), self.origin,
                                   setting("PROCESS_TTL"), op, *args], client=client)
 
+    async def _queued(self, code: str, name: str, member: str) -> int:
+        """An add (``a``) or removal (``r``) sent with every other one waiting meanwhile.
+
+        A reconnect storm brings thousands of handshakes at once: one round trip each
+        held a pooled connection across a turn of the busy loop, so they queued for the
+        pool for seconds. While one call is in flight the next ones gather, and go in
+        one script call, in order, each answered with its own set's size.
+        """
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
+        future: asyncio.Future[int] = loop.create_future()
+        queue.items.append((code, name, member, future))
+        if queue.task is None:
+            queue.task = loop.create_task(self._drain(queue))
+        return await future
+
+    async def _drain(self, queue: _Queue) -> None:
+        try:
+            while queue.items:
+                batch = queue.items[:QUEUED_PER_CALL]
+                del queue.items[:QUEUED_PER_CALL]
+                args = [part for code, name, member, _ in batch for part in (code, name, member)]
+                try:
+                    *sizes, lost = await self._run(redis_client(), "many", *args)
+                except Exception as exc:
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                except BaseException:
+                    for *_, future in batch:
+                        future.cancel()
+                    raise
+                if lost:
+                    _unsynced.add(self.origin)
+                for (*_, future), size in zip(batch, sizes):
+                    if not future.done():
+                        future.set_result(int(size))
+        finally:
+            for *_, future in queue.items:
+                future.cancel()
+            queue.items.clear()
+            queue.task = None
+
     def _unknown(self, name: str, member: str) -> None:
         """A removal whose outcome is unknown: it is repeated until Redis confirms it."""
         self._leaving[name].add(member)
@@ -247,7 +334,7 @@ class SharedSets:
         if client is None:
             return len(self.local[name])
         try:
-            size, lost = await self._run(client, "add", name, member)
+            size = await self._queued("a", name, member)
         except asyncio.CancelledError:
             # The handshake that was adding it is gone: the member must not stay.
             self._drop_local(name, member)
@@ -259,9 +346,7 @@ class SharedSets:
             logger.warning("shared %s set unavailable in Redis; counting this process only",
                            self.kind, exc_info=True)
             return len(self.local[name])
-        if lost:
-            _unsynced.add(self.origin)
-        return int(size)
+        return size
 
     async def remove(self, name: str, member: str) -> int:
         """Remove a member; the set's size afterwards, across processes.
@@ -277,7 +362,7 @@ class SharedSets:
             return len(self.local.get(name, ()))
         self._removing[name].add(member)
         try:
-            size = await self._run(client, "remove", name, member)
+            size = await self._queued("r", name, member)
         except asyncio.CancelledError:
             self._unknown(name, member)
             raise
@@ -291,7 +376,7 @@ class SharedSets:
                 removing.discard(member)
                 if not removing:
                     del self._removing[name]
-        return int(size)
+        return size
 
     def _drop_local(self, name: str, member: str) -> None:
         members = self.local.get(name)

@@ -55,6 +55,32 @@ async def test_two_processes_count_one_set(sets: Any) -> None:
     assert await second.size("10.0.0.1") == 1
 
 
+async def _script_calls(client: Any) -> int:
+    stats = await client.info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+
+async def test_a_storm_of_handshakes_shares_round_trips_and_each_gets_its_own_count(
+        sets: Any) -> None:
+    """A reconnect storm: every handshake adds at once. They gather into a few script
+    calls instead of one each (which queued them for the pool), and each still gets
+    the set's size right after its own add, so the per-IP cap stays exact."""
+    make, first = sets
+    second = make("ip")
+    await second.add("10.0.2.1", "elsewhere")  # another process holds one
+    client = redis_client()
+    before = await _script_calls(client)
+    sizes = await asyncio.gather(*(first.add("10.0.2.1", f"m{i}") for i in range(300)))
+    calls = await _script_calls(client) - before
+    assert sorted(sizes) == list(range(2, 302))
+    assert calls < 30, calls
+    # Removals and adds of several sets mixed in one gathering, in order.
+    mixed = await asyncio.gather(first.remove("10.0.2.1", "m0"), first.add("10.0.2.2", "x"),
+                                 first.remove("10.0.2.1", "m1"), first.add("10.0.2.2", "y"))
+    assert mixed == [300, 1, 299, 2]
+    assert await second.size("10.0.2.1") == 299
+
+
 async def test_a_process_shutting_down_forgets_only_its_members(sets: Any) -> None:
     make, first = sets
     second = make("ip")
