@@ -1,7 +1,7 @@
 """A reconnect storm: N subscribed sockets lose their server at once and come back.
 
     .venv/bin/python -m bench.storm [--sockets 5000] [--mode kill|restart]
-        [--workers 4] [--events 40]
+        [--workers 4] [--events 40] [--target project|websockets|channels]
 
 ``kill``: two ``python -m realtime.server`` processes on Redis, the sockets spread over
 both; one is SIGKILLed and its sockets move to the other. ``restart``: one process,
@@ -14,7 +14,10 @@ resubscribed; the p50/p99 per-socket reconnect time (loss to ``subscribed``); th
 events saved during the storm that every socket got, which must be all of them once
 each (by replay or live); the surviving server's CPU per handshake. The clients run
 in ``--workers`` processes of their own (``python -m bench.storm worker``), so their
-CPU is not the server's. Written to bench/results/storm-<mode>-<N>-<date>.json.
+CPU is not the server's. ``--target websockets|channels`` runs the same storm against
+a yardstick of bench/targets.py, which has nothing to resume: it reconnects and
+subscribes without ``since``, and what it missed meanwhile is missing. Written to
+bench/results/storm-<target>-<mode>-<N>-<date>.json.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.targets import SERVER_ENV, raise_nofile, sample
+from bench.targets import SERVER_ENV, ChannelsTarget, YardstickTarget, raise_nofile, sample
 from tests.support.servers import (
     DEMO_PASSWORD,
     PYTHON,
@@ -56,8 +59,9 @@ def backoff(tries: int, rng: random.Random) -> float:
 
 
 class Client:
-    def __init__(self, ports: list[int], token: str, rng: random.Random) -> None:
-        self.ports, self.token, self.rng = ports, token, rng
+    def __init__(self, ports: list[int], token: str, rng: random.Random,
+                 resume: bool = True) -> None:
+        self.ports, self.token, self.rng, self.resume = ports, token, rng, resume
         self.seen: list[int] = []  # ids of the orders whose order:created arrived
         self.since = 0
         self.lost_at: float | None = None
@@ -90,11 +94,11 @@ class Client:
         await conn.send(json.dumps({"type": "auth", "data": {"token": self.token}}))
         await self.frame(conn, "authenticated")
         data: dict[str, Any] = {"namespace": "orders"}
-        if self.since:
+        if self.resume and self.since:
             data["since"] = self.since
         await conn.send(json.dumps({"type": "subscribe", "data": data}))
         subscribed = await self.frame(conn, "subscribed")
-        if self.since and not subscribed["data"].get("recovered", False):
+        if "since" in data and not subscribed["data"].get("recovered", False):
             raise AssertionError(f"resume from {self.since} not recovered: {subscribed}")
         # Where the live stream continues: the next resume starts there, as the JS
         # client's does, even if no event came before the next loss.
@@ -136,7 +140,8 @@ class Client:
             if str(item.get("type", "")).startswith("order:"):
                 self.since = max(self.since, item["id"])  # a position in the event log
             if item.get("type") == "order:created":
-                self.seen.append(item["data"]["id"])  # the order saved
+                data = item["data"]  # the order saved (a yardstick's counts from 1)
+                self.seen.append(data.get("id", data.get("orderId")))
 
 
 async def worker() -> None:
@@ -147,7 +152,8 @@ async def worker() -> None:
     ports, tokens = share["ports"], share["tokens"]
     rng = random.Random(share["seed"])
     finish = asyncio.Event()
-    clients = [Client(ports, token, random.Random(rng.random())) for token in tokens]
+    clients = [Client(ports, token, random.Random(rng.random()), share.get("resume", True))
+               for token in tokens]
     tasks = [asyncio.create_task(c.run(finish)) for c in clients]
     await asyncio.gather(*(c.ready.wait() for c in clients))
     print(json.dumps({"ready": len(clients)}), flush=True)
@@ -173,71 +179,163 @@ async def worker() -> None:
 # The orchestrator
 
 
-async def storm(sockets: int, mode: str, workers: int, events: int,
-                workdir: Path) -> dict[str, Any]:
-    redis = RedisServer.start(workdir)
-    project = Project.create(workdir / "project", redis_url=redis.url, extra_env=SERVER_ENV)
-    servers = [DaphneServer.start(project, preexec_fn=raise_nofile)
-               for _ in range(2 if mode == "kill" else 1)]
-    children: list[asyncio.subprocess.Process] = []
-    try:
-        http = servers[0].http
+class ProjectSide:
+    """``python -m realtime.server`` on Redis; events are real order saves, resumed by id."""
+
+    resume = True
+
+    def __init__(self, workdir: Path, processes: int) -> None:
+        self.redis = RedisServer.start(workdir)
+        self.project = Project.create(workdir / "project", redis_url=self.redis.url,
+                                      extra_env=SERVER_ENV)
+        self.servers = [DaphneServer.start(self.project, preexec_fn=raise_nofile)
+                        for _ in range(processes)]
+
+    @property
+    def ports(self) -> list[int]:
+        return [s.port for s in self.servers]
+
+    @property
+    def survivor_pid(self) -> int:
+        return self.servers[0].process.pid
+
+    def tokens(self, count: int) -> list[str]:
         # A token may open any number of sockets; fetching one costs a password hash.
+        http = self.servers[0].http
         fetched = [fetch_token(http, "manager", DEMO_PASSWORD, timeout=30)
-                   for _ in range(min(sockets, 16))]
-        tokens = [fetched[n % len(fetched)] for n in range(sockets)]
-        ports = [s.port for s in servers]
-        shares = [tokens[n::workers] for n in range(workers)]
-        for n, share in enumerate(shares):
-            child = await asyncio.create_subprocess_exec(
-                PYTHON, "-m", "bench.storm", "worker", cwd=ROOT, stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, limit=2**26, preexec_fn=raise_nofile)
-            child.stdin.write((json.dumps({"ports": ports, "tokens": share, "seed": n})
-                               + "\n").encode())
-            await child.stdin.drain()
-            children.append(child)
-        for child in children:
-            ready = json.loads(await asyncio.wait_for(child.stdout.readline(), 300))
-            assert ready["ready"] > 0, ready
-        survivor = servers[0]
-        cpu_before = sample([survivor.process.pid]).cpu
-        saver = asyncio.create_task(project.ashell(
+                   for _ in range(min(count, 16))]
+        return [fetched[n % len(fetched)] for n in range(count)]
+
+    def kill_second(self) -> None:
+        self.servers[1].kill()
+
+    def restart_first(self) -> None:
+        first = self.servers[0]
+        first.process.send_signal(signal.SIGTERM)
+        first.process.wait(30)
+        self.servers[0] = DaphneServer.start(self.project, port=first.port,
+                                             preexec_fn=raise_nofile)
+
+    async def save(self, events: int) -> list[int]:
+        """Orders saved 50 ms apart from another process, servers up or not."""
+        out = await self.project.ashell(
             "import time\nfrom orders.models import Customer, Order\n"
             "customer = Customer.objects.get(user__username='bob')\n"
             f"for n in range({events}):\n"
             "    print('ORDER', Order.objects.create(customer=customer, total='5.00').pk,"
             " flush=True)\n"
-            "    time.sleep(0.05)\n"))
+            "    time.sleep(0.05)\n")
+        return [int(line.split()[1]) for line in out.splitlines() if line.startswith("ORDER ")]
+
+    def close(self) -> None:
+        for server in self.servers:
+            if server.process.poll() is None:
+                server.stop()
+        self.redis.stop()
+
+
+class YardstickSide:
+    """A yardstick of bench/targets.py per process: no auth, no log, nothing to resume.
+
+    Its events come from its HTTP trigger, one at a time, 50 ms apart, once the storm
+    has begun (after a restart, once the new process answers); a fresh process numbers
+    them from 1, so the survivor's are 1..K.
+    """
+
+    resume = False
+
+    def __init__(self, workdir: Path, processes: int, flavour: str) -> None:
+        self.workdir = workdir
+        self.targets = [ChannelsTarget() if flavour == "channels"
+                        else YardstickTarget(flavour, flavour) for _ in range(processes)]
+        for target in self.targets:
+            target.start(workdir)
+
+    @property
+    def ports(self) -> list[int]:
+        return [t.ports[0] for t in self.targets]
+
+    @property
+    def survivor_pid(self) -> int:
+        return self.targets[0].processes[0].pid
+
+    def tokens(self, count: int) -> list[str]:
+        return ["unchecked"] * count
+
+    def kill_second(self) -> None:
+        self.targets[1].processes[0].kill()
+
+    def restart_first(self) -> None:
+        first = self.targets[0]
+        port = first.ports[0]
+        first.processes[0].send_signal(signal.SIGTERM)
+        first.processes[0].wait(30)
+        first.start(self.workdir, port=port)
+
+    async def save(self, events: int) -> list[int]:
+        for _ in range(events):
+            await self.targets[0].trigger(1)
+            await asyncio.sleep(0.05)
+        return list(range(1, events + 1))
+
+    def close(self) -> None:
+        for target in self.targets:
+            target.stop()
+            if target.redis is not None:
+                target.redis.stop()
+
+
+async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Path,
+                target: str = "project") -> dict[str, Any]:
+    processes = 2 if mode == "kill" else 1
+    side = (ProjectSide(workdir, processes) if target == "project"
+            else YardstickSide(workdir, processes, target))
+    children: list[asyncio.subprocess.Process] = []
+    try:
+        tokens = side.tokens(sockets)
+        shares = [tokens[n::workers] for n in range(workers)]
+        for n, share in enumerate(shares):
+            child = await asyncio.create_subprocess_exec(
+                PYTHON, "-m", "bench.storm", "worker", cwd=ROOT, stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, limit=2**26, preexec_fn=raise_nofile)
+            child.stdin.write((json.dumps({"ports": side.ports, "tokens": share, "seed": n,
+                                           "resume": side.resume}) + "\n").encode())
+            await child.stdin.drain()
+            children.append(child)
+        for child in children:
+            ready = json.loads(await asyncio.wait_for(child.stdout.readline(), 300))
+            assert ready["ready"] > 0, ready
+        cpu_before = sample([side.survivor_pid]).cpu
         lost_at = time.time()
         if mode == "kill":
-            servers[1].kill()
-        else:
-            survivor.process.send_signal(signal.SIGTERM)
-            survivor.process.wait(30)
-            survivor = DaphneServer.start(project, port=survivor.port, preexec_fn=raise_nofile)
-            servers[0] = survivor
+            saver = asyncio.create_task(side.save(events))
+            side.kill_second()
+        elif side.resume:
+            saver = asyncio.create_task(side.save(events))  # the log keeps them meanwhile
+            side.restart_first()
             cpu_before = 0.0
-        out = await saver
-        expected = [int(line.split()[1]) for line in out.splitlines() if line.startswith("ORDER ")]
+        else:
+            side.restart_first()
+            cpu_before = 0.0
+            saver = asyncio.create_task(side.save(events))
+        expected = await saver
         results = []
         for child in children:
             child.stdin.write((json.dumps(expected) + "\n").encode())
             await child.stdin.drain()
         for child in children:
             results.append(json.loads(await asyncio.wait_for(child.stdout.readline(), 300)))
-        cpu = sample([survivor.process.pid]).cpu - cpu_before
+        cpu = sample([side.survivor_pid]).cpu - cpu_before
     finally:
         for child in children:
             if child.returncode is None:
                 child.kill()
-        for server in servers:
-            if server.process.poll() is None:
-                server.stop()
-        redis.stop()
+        side.close()
     reconnects = sorted(ms for r in results for ms in r["reconnect_ms"])
     lost = sum(r["lost"] for r in results)
     return {
-        "mode": mode, "sockets": sockets, "events": len(expected), "lost_sockets": lost,
+        "target": target, "mode": mode, "sockets": sockets, "events": len(expected),
+        "lost_sockets": lost,
         "resubscribed": sum(r["resubscribed"] for r in results),
         "all_back_s": round(max(r["last_resubscribed_at"] for r in results) - lost_at, 2)
         if lost else 0.0,
@@ -260,11 +358,14 @@ def main() -> None:
     parser.add_argument("--mode", choices=["kill", "restart"], default="kill")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--events", type=int, default=40)
+    parser.add_argument("--target", choices=["project", "websockets", "channels"],
+                        default="project")
     args = parser.parse_args()
     report = asyncio.run(storm(args.sockets, args.mode, args.workers, args.events,
-                               Path(tempfile.mkdtemp(prefix="omni-storm-"))))
+                               Path(tempfile.mkdtemp(prefix="omni-storm-")), args.target))
     print(json.dumps(report, indent=2))
-    out = ROOT / "bench" / "results" / f"storm-{args.mode}-{args.sockets}-{dt.date.today()}.json"
+    out = (ROOT / "bench" / "results"
+           / f"storm-{args.target}-{args.mode}-{args.sockets}-{dt.date.today()}.json")
     out.write_text(json.dumps(report, indent=2) + "\n")
 
 

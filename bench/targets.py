@@ -339,8 +339,8 @@ class YardstickTarget(Target):
             return [f"http://127.0.0.1:{port}" for port in self.ports]
         return [f"ws://127.0.0.1:{port}/api/ws" for port in self.ports]
 
-    def start(self, workdir: Path) -> None:
-        port = free_port()
+    def start(self, workdir: Path, port: int | None = None) -> None:
+        port = port or free_port()
         if self.flavour == "socketio":
             args = [node_binary(), str(BENCH / "yardstick_socketio.js"), str(port)]
         else:
@@ -380,12 +380,12 @@ class ChannelsTarget(YardstickTarget):
     def __init__(self, name: str = "channels") -> None:
         super().__init__(name=name, flavour="channels")
 
-    def start(self, workdir: Path) -> None:
+    def start(self, workdir: Path, port: int | None = None) -> None:
         if self.redis is None:
             self.redis = Redis.start(workdir)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
         env.update({"BENCH_CHANNELS_REDIS_URL": self.redis.url, "PYTHONUNBUFFERED": "1"})
-        port = free_port()
+        port = port or free_port()
         self.serve([PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                     "bench.yardstick_channels:application"],
                    port, workdir / f"channels-{port}.log", env=env)

@@ -2,7 +2,8 @@
 
 ``python -m bench.yardstick_websockets --port P`` listens on 127.0.0.1 only. A socket
 gets ``connected``; ``auth`` is answered with ``authenticated`` (the token is not
-checked), ``subscribe`` adds the socket to the one group and answers ``subscribed``.
+checked), ``subscribe`` adds the socket to the one group and answers ``subscribed``;
+a client ``ping`` gets ``pong``.
 ``GET /trigger?k=K`` broadcasts K event frames to the group with
 ``websockets.broadcast``: each frame is encoded once (with its ``ts``, as the project
 does per publish) and written to every subscriber. ``GET /health`` answers ``ok``.
@@ -57,6 +58,8 @@ async def handler(ws: ServerConnection) -> None:
                 await ws.send(dumps({"type": "authenticated", "ref": ref,
                                      "data": {"userId": 1, "role": "staff",
                                               "namespaces": ["orders"]}}))
+            elif kind == "ping":
+                await ws.send(dumps({"type": "pong", "ref": ref, "data": {}}))
             elif kind == "subscribe":
                 subscribers.add(ws)
                 await ws.send(dumps({"type": "subscribed", "ref": ref,

@@ -72,3 +72,18 @@ async def test_a_tiny_reconnect_storm_loses_nothing(tmp_path: Path, mode: str) -
     assert report["delivered"] == report["expected"] == 60 * 10
     assert report["dupes"] == 0
     assert isinstance(report["reconnect_p99_ms"], float)
+
+
+@pytest.mark.parametrize("target", ["websockets", "channels"])
+async def test_a_yardstick_weathers_the_same_storm_without_resume(tmp_path: Path,
+                                                                  target: str) -> None:
+    """The yardsticks' storm: their sockets come back too; without resume, an event is
+    delivered once or missed, never twice, and the count is reported as it is."""
+    from bench.storm import storm
+
+    report = await storm(40, "restart", workers=2, events=5, workdir=tmp_path, target=target)
+    assert report["target"] == target
+    assert report["lost_sockets"] == report["resubscribed"] == 40
+    assert report["expected"] == 40 * 5
+    assert report["delivered"] <= report["expected"]
+    assert report["dupes"] == 0
