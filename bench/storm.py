@@ -125,16 +125,19 @@ class Client:
             frame = json.loads(await asyncio.wait_for(conn.recv(), 60))
             if frame.get("type") == wanted:
                 return frame
-            self.take(frame)
+            await self.take(conn, frame)
 
     async def read(self, conn: Any) -> None:
         async for raw in conn:
             frame = json.loads(raw)
             if frame.get("type") == "pong" and frame.get("ref") == "last":
                 return
-            self.take(frame)
+            await self.take(conn, frame)
 
-    def take(self, frame: dict[str, Any]) -> None:
+    async def take(self, conn: Any, frame: dict[str, Any]) -> None:
+        if frame.get("type") == "ping":  # the server's heartbeat, answered as the JS client does
+            await conn.send(json.dumps({"type": "pong", "data": frame.get("data") or {}}))
+            return
         frames = frame["data"] if frame.get("type") == "batch" else [frame]
         for item in frames:
             if str(item.get("type", "")).startswith("order:"):
