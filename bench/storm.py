@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +70,10 @@ class Client:
         self.resubscribed_at: float | None = None
         self.ready = asyncio.Event()
         self.back = asyncio.Event()
+        self.errors: dict[str, int] = {}
 
     async def run(self, finish: asyncio.Event) -> None:
         from websockets.asyncio.client import connect
-        from websockets.exceptions import ConnectionClosed
 
         tries = 0
         port = self.rng.choice(self.ports)
@@ -82,7 +83,11 @@ class Client:
                                    max_size=None, close_timeout=1) as conn:
                     await self.session(conn, finish)
                     return
-            except (OSError, ConnectionClosed, TimeoutError):
+            except Exception as exc:
+                # Refused, reset, timed out, a handshake cut short (InvalidMessage) or
+                # answered with an HTTP error (InvalidStatus): try again, as the JS
+                # client does, and count why.
+                self.errors[type(exc).__name__] = self.errors.get(type(exc).__name__, 0) + 1
                 if self.lost_at is None and self.ready.is_set():
                     self.lost_at = time.time()
                 tries += 1
@@ -176,6 +181,7 @@ async def worker() -> None:
         "resubscribed": sum(c.resubscribed_at is not None for c in clients),
         "reconnect_ms": [round(c.reconnect_ms, 1) for c in clients if c.reconnect_ms],
         "last_resubscribed_at": max((c.resubscribed_at or 0) for c in clients),
+        "errors": dict(sum((Counter(c.errors) for c in clients), Counter())),
     }), flush=True)
 
 
@@ -348,6 +354,7 @@ async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Pat
         "delivered": sum(r["delivered"] for r in results),
         "expected": sum(r["expected"] for r in results),
         "dupes": sum(r["dupes"] for r in results),
+        "client_errors": dict(sum((Counter(r["errors"]) for r in results), Counter())),
         "server_cpu_per_handshake_ms": round(cpu / lost * 1000, 2) if lost else None,
     }
 
