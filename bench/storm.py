@@ -49,6 +49,8 @@ from tests.support.servers import (
 from tests.support.wsclient import fetch_token
 
 BASE_S, CAP_S = 0.5, 30.0
+# Once told the storm is over, how long a socket waits for the events it has not got.
+DELIVERY_WAIT_S = 60.0
 
 
 def backoff(tries: int, rng: random.Random) -> float:
@@ -71,6 +73,10 @@ class Client:
         self.ready = asyncio.Event()
         self.back = asyncio.Event()
         self.errors: dict[str, int] = {}
+        # The ids saved during the storm, once known, and when the last of them arrived.
+        self.expected: set[int] | None = None
+        self.complete = asyncio.Event()
+        self.complete_at: float | None = None
 
     async def run(self, finish: asyncio.Event) -> None:
         from websockets.asyncio.client import connect
@@ -119,6 +125,13 @@ class Client:
             done, _ = await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
             if reader in done:
                 raise ConnectionError("the server went away")
+            # Late is not lost: wait (bounded) for the storm's events before leaving.
+            waiting = asyncio.create_task(self.complete.wait())
+            await asyncio.wait({reader, waiting}, timeout=DELIVERY_WAIT_S,
+                               return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+            if reader.done():
+                raise ConnectionError("the server went away")
             await conn.send(json.dumps({"type": "ping", "data": {}, "ref": "last"}))
             await asyncio.wait_for(reader, 30)
         finally:
@@ -150,6 +163,13 @@ class Client:
             if item.get("type") == "order:created":
                 data = item["data"]  # the order saved (a yardstick's counts from 1)
                 self.seen.append(data.get("id", data.get("orderId")))
+                self.check_complete()
+
+    def check_complete(self) -> None:
+        if (self.expected is not None and not self.complete.is_set()
+                and self.expected <= set(self.seen)):
+            self.complete_at = time.time()
+            self.complete.set()
 
 
 async def worker() -> None:
@@ -167,6 +187,9 @@ async def worker() -> None:
     print(json.dumps({"ready": len(clients)}), flush=True)
     line = await loop.run_in_executor(None, sys.stdin.readline)  # the expected ids
     expected = set(json.loads(line))
+    for c in clients:
+        c.expected = expected
+        c.check_complete()
     # Each client is back (or its task ended) before it is told to finish.
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.gather(
@@ -174,6 +197,13 @@ async def worker() -> None:
     finish.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     delivered = sum(len(set(c.seen) & expected) for c in clients)
+    # Who missed what: sockets that lost their server, or kept it; which events.
+    missing = {"lost": 0, "kept": 0}
+    missed_ids: Counter[int] = Counter()
+    for c in clients:
+        absent = expected - set(c.seen)
+        missing["lost" if c.lost_at is not None else "kept"] += len(absent)
+        missed_ids.update(absent)
     print(json.dumps({
         "sockets": len(clients), "expected": len(expected) * len(clients),
         "delivered": delivered, "dupes": sum(len(c.seen) - len(set(c.seen)) for c in clients),
@@ -181,7 +211,9 @@ async def worker() -> None:
         "resubscribed": sum(c.resubscribed_at is not None for c in clients),
         "reconnect_ms": [round(c.reconnect_ms, 1) for c in clients if c.reconnect_ms],
         "last_resubscribed_at": max((c.resubscribed_at or 0) for c in clients),
+        "last_complete_at": max((c.complete_at or 0) for c in clients),
         "errors": dict(sum((Counter(c.errors) for c in clients), Counter())),
+        "missing": missing, "missed_ids": dict(missed_ids),
     }), flush=True)
 
 
@@ -236,6 +268,10 @@ class ProjectSide:
             "    time.sleep(0.05)\n")
         return [int(line.split()[1]) for line in out.splitlines() if line.startswith("ORDER ")]
 
+    def stats(self) -> dict[str, Any]:
+        """The survivor's own counters (``/api/ws/stats``): drops, refusals, the log."""
+        return self.servers[0].admin_stats()
+
     def close(self) -> None:
         for server in self.servers:
             if server.process.poll() is None:
@@ -287,6 +323,9 @@ class YardstickSide:
             await asyncio.sleep(0.05)
         return list(range(1, events + 1))
 
+    def stats(self) -> dict[str, Any]:
+        return {}
+
     def close(self) -> None:
         for target in self.targets:
             target.stop()
@@ -335,6 +374,7 @@ async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Pat
         for child in children:
             results.append(json.loads(await asyncio.wait_for(child.stdout.readline(), 300)))
         cpu = sample([side.survivor_pid]).cpu - cpu_before
+        server_stats = side.stats()
     finally:
         for child in children:
             if child.returncode is None:
@@ -348,6 +388,7 @@ async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Pat
         "resubscribed": sum(r["resubscribed"] for r in results),
         "all_back_s": round(max(r["last_resubscribed_at"] for r in results) - lost_at, 2)
         if lost else 0.0,
+        "all_delivered_s": round(max(r["last_complete_at"] for r in results) - lost_at, 2),
         "reconnect_p50_ms": round(statistics.median(reconnects), 1) if reconnects else None,
         "reconnect_p99_ms": reconnects[min(len(reconnects) - 1, int(0.99 * len(reconnects)))]
         if reconnects else None,
@@ -355,7 +396,11 @@ async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Pat
         "expected": sum(r["expected"] for r in results),
         "dupes": sum(r["dupes"] for r in results),
         "client_errors": dict(sum((Counter(r["errors"]) for r in results), Counter())),
+        "missing": dict(sum((Counter(r["missing"]) for r in results), Counter())),
+        "missed_ids": dict(sorted(sum((Counter({int(k): v for k, v in r["missed_ids"].items()})
+                                       for r in results), Counter()).items())),
         "server_cpu_per_handshake_ms": round(cpu / lost * 1000, 2) if lost else None,
+        "server_stats": server_stats,
     }
 
 

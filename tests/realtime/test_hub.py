@@ -128,6 +128,49 @@ async def test_a_long_fan_out_hands_the_loop_back_within_its_slice(
     assert 0 < served_when[0] < 100, served_when
 
 
+class Quick(Recorder):
+    """A member whose write takes 20 µs of CPU."""
+
+    async def deliver(self, messages: list[dict[str, Any]], send: dict[str, Any]) -> None:
+        deadline = time.perf_counter() + 0.00002
+        while time.perf_counter() < deadline:
+            pass
+        await super().deliver(messages, send)
+
+
+async def test_a_fan_out_gets_a_fair_share_of_a_loop_busy_with_handshakes(
+        realtime_settings: Any) -> None:
+    """A reconnect storm fills the loop with handshakes: the fan-out to the sockets that
+    stayed must still take a few turns of it, not one slice's worth of members a turn."""
+    realtime_settings(FAN_OUT_SLICE=0.5)
+    hub = Hub()
+    members = [Quick() for _ in range(2000)]  # 40 ms of writes in all
+    for member in members:
+        await hub.join("rt.orders", member)
+    turns = 0
+    storming = True
+
+    async def handshake() -> None:
+        nonlocal turns
+        while storming:
+            deadline = time.perf_counter() + 0.001
+            while time.perf_counter() < deadline:
+                pass
+            turns += 1
+            await asyncio.sleep(0)
+
+    handshakes = [asyncio.create_task(handshake()) for _ in range(20)]  # 20 ms a turn
+    await asyncio.sleep(0)
+    hub.dispatch("rt.orders", event(1))
+    try:
+        await until(lambda: all(member.ids == [1] for member in members), timeout=60)
+    finally:
+        storming = False
+        await asyncio.gather(*handshakes)
+    # 0.5 ms of writes per 20 ms turn would take 80 turns of the 20 handshakes.
+    assert turns / len(handshakes) < 20, turns / len(handshakes)
+
+
 class Broken(Recorder):
     async def deliver(self, messages: list[dict[str, Any]], send: dict[str, Any]) -> None:
         raise RuntimeError("a member that fails")
