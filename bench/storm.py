@@ -37,6 +37,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.run import Profiler
 from bench.targets import SERVER_ENV, ChannelsTarget, YardstickTarget, raise_nofile, sample
 from tests.support.servers import (
     DEMO_PASSWORD,
@@ -334,7 +335,7 @@ class YardstickSide:
 
 
 async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Path,
-                target: str = "project") -> dict[str, Any]:
+                target: str = "project", profile: Path | None = None) -> dict[str, Any]:
     processes = 2 if mode == "kill" else 1
     side = (ProjectSide(workdir, processes) if target == "project"
             else YardstickSide(workdir, processes, target))
@@ -354,6 +355,7 @@ async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Pat
             ready = json.loads(await asyncio.wait_for(child.stdout.readline(), 300))
             assert ready["ready"] > 0, ready
         cpu_before = sample([side.survivor_pid]).cpu
+        profiler = Profiler([side.survivor_pid], profile) if profile else None
         lost_at = time.time()
         if mode == "kill":
             saver = asyncio.create_task(side.save(events))
@@ -374,6 +376,8 @@ async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Pat
         for child in children:
             results.append(json.loads(await asyncio.wait_for(child.stdout.readline(), 300)))
         cpu = sample([side.survivor_pid]).cpu - cpu_before
+        if profiler:
+            profiler.stop()
         server_stats = side.stats()
     finally:
         for child in children:
@@ -415,9 +419,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--target", choices=["project", "websockets", "channels"],
                         default="project")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy on the surviving server (kill) for the storm")
     args = parser.parse_args()
+    profile = (ROOT / "bench" / "results" / f"profile-storm-{args.target}-{args.sockets}"
+               if args.profile else None)
     report = asyncio.run(storm(args.sockets, args.mode, args.workers, args.events,
-                               Path(tempfile.mkdtemp(prefix="omni-storm-")), args.target))
+                               Path(tempfile.mkdtemp(prefix="omni-storm-")), args.target,
+                               profile))
     print(json.dumps(report, indent=2))
     out = (ROOT / "bench" / "results"
            / f"storm-{args.target}-{args.mode}-{args.sockets}-{dt.date.today()}.json")

@@ -313,7 +313,7 @@ class SharedSets:
                     raise
                 if lost:
                     _unsynced.add(self.origin)
-                for (*_, future), size in zip(batch, sizes):
+                for (*_, future), size in zip(batch, sizes, strict=True):
                     if not future.done():
                         future.set_result(int(size))
         finally:
