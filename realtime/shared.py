@@ -90,6 +90,32 @@ local function unindex(name, origin)
   if redis.call('SCARD', key) == 0 then redis.call('SREM', base .. ':names', name) end
 end
 
+local function add_members(name, ...)
+  local key = base .. ':' .. name
+  redis.call('SADD', key .. '/' .. self, ...)
+  redis.call('SADD', key, self)
+  redis.call('SADD', base .. ':names', name)
+  redis.call('SADD', base .. ':@' .. self, name)
+  redis.call('SADD', base .. ':origins', self)
+end
+
+local function remove_members(name, ...)
+  local mine = base .. ':' .. name .. '/' .. self
+  redis.call('SREM', mine, ...)
+  if redis.call('SCARD', mine) == 0 then unindex(name, self) end
+end
+
+-- Members of an origin with no live record would be reaped by the others: write it.
+-- 1 when it was missing or stale (the caller's record must be written again).
+local function mark_alive()
+  local last = redis.call('ZSCORE', procs, self)
+  if last == false or tonumber(last) < cutoff then
+    redis.call('ZADD', procs, now, self)
+    return 1
+  end
+  return 0
+end
+
 if op == 'beat' then
   local last = redis.call('ZSCORE', procs, self)
   redis.call('ZADD', procs, now, self)
@@ -98,52 +124,22 @@ if op == 'beat' then
   return 0
 elseif op == 'add' then
   local name = ARGV[6]
-  local key = base .. ':' .. name
-  redis.call('SADD', key .. '/' .. self, unpack(ARGV, 7))
-  redis.call('SADD', key, self)
-  redis.call('SADD', base .. ':names', name)
-  redis.call('SADD', base .. ':@' .. self, name)
-  redis.call('SADD', base .. ':origins', self)
-  -- Members of an origin with no live record would be reaped by the others: write it.
-  local last = redis.call('ZSCORE', procs, self)
-  local lost = 0
-  if last == false or tonumber(last) < cutoff then
-    redis.call('ZADD', procs, now, self)
-    lost = 1
-  end
-  return {count(name), lost}
+  add_members(name, unpack(ARGV, 7))
+  return {count(name), mark_alive()}
 elseif op == 'many' then
   -- Queued adds and removals in their order: triples of ('a' or 'r', name, member).
   -- Each gets the size of its set right after it, as if it had been a call of its own.
   local sizes = {}
-  local lost = 0
   for i = 6, #ARGV, 3 do
     local name, member = ARGV[i + 1], ARGV[i + 2]
-    local key = base .. ':' .. name
-    if ARGV[i] == 'a' then
-      redis.call('SADD', key .. '/' .. self, member)
-      redis.call('SADD', key, self)
-      redis.call('SADD', base .. ':names', name)
-      redis.call('SADD', base .. ':@' .. self, name)
-      redis.call('SADD', base .. ':origins', self)
-    else
-      redis.call('SREM', key .. '/' .. self, member)
-      if redis.call('SCARD', key .. '/' .. self) == 0 then unindex(name, self) end
-    end
+    if ARGV[i] == 'a' then add_members(name, member) else remove_members(name, member) end
     table.insert(sizes, count(name))
   end
-  local last = redis.call('ZSCORE', procs, self)
-  if last == false or tonumber(last) < cutoff then
-    redis.call('ZADD', procs, now, self)
-    lost = 1
-  end
-  table.insert(sizes, lost)
+  table.insert(sizes, mark_alive())
   return sizes
 elseif op == 'remove' then
   local name = ARGV[6]
-  local mine = base .. ':' .. name .. '/' .. self
-  redis.call('SREM', mine, unpack(ARGV, 7))
-  if redis.call('SCARD', mine) == 0 then unindex(name, self) end
+  remove_members(name, unpack(ARGV, 7))
   return count(name)
 elseif op == 'size' then
   return count(ARGV[6])
