@@ -26,6 +26,8 @@ POSITIVE: dict[str, type | tuple[type, ...]] = {
     "REVALIDATE_INTERVAL": (int, float),
     "HANDSHAKE_TIMEOUT": (int, float), "IDLE_TIMEOUT": (int, float),
 }
+# Numeric settings where 0 turns a feature off.
+NON_NEGATIVE: dict[str, type] = {"REPLAY_MEMORY": int}
 OPTIONAL = {"RATE_LIMIT_CLOSE_AFTER", "HANDSHAKE_TIMEOUT", "IDLE_TIMEOUT"}
 # What DRF's SimpleRateThrottle.parse_rate reads: requests, then a period by its initial.
 DRF_RATE = re.compile(r"[1-9][0-9]*/[smhd][a-z]*")
@@ -44,6 +46,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             continue
         if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
             problems.append(Error(f"REALTIME[{key!r}] must be a positive number, "
+                                  f"got {value!r} (default {DEFAULTS[key]!r})",
+                                  id="realtime.E002"))
+    for key, kind in NON_NEGATIVE.items():
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
+            problems.append(Error(f"REALTIME[{key!r}] must be 0 or more, "
                                   f"got {value!r} (default {DEFAULTS[key]!r})",
                                   id="realtime.E002"))
     for key in ("TOKEN_ATTEMPT_RATE", "TOKEN_RATE"):

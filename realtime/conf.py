@@ -82,6 +82,9 @@ DEFAULTS: dict[str, Any] = {
     "PRUNE_INTERVAL": 3600,
     # At most this many events are replayed on one resume; more means ``reset``.
     "MAX_REPLAY": 1000,
+    # The newest events kept in memory, encoded, per process: a resume after one of
+    # them is served without reading the log (realtime/recent.py). 0 reads every time.
+    "REPLAY_MEMORY": 2000,
     # Threads of the pool that serves resume reads, beside Channels' database thread.
     "REPLAY_THREADS": 4,
     # The event log is the only path between processes (the embedded mode's bridge):

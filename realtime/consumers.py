@@ -25,7 +25,7 @@ from .conf import setting
 from .events import NAMESPACES, Access, namespaces_for
 from .events import registry as declared
 from .follower import follower
-from .frames import batch_message, error_frame, event_frame, frame
+from .frames import batch_message, error_frame, frame
 from .groups import everyone_group, role_group, subscription_group, user_group
 from .hub import hub
 from .limits import new_bucket, registry
@@ -479,22 +479,22 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         owner = None
         if NAMESPACES[namespace].access(self.identity.role) is Access.OWN:
             owner = self.identity.profile.id
-        # Read even when ``since`` is at the cursor: the log may be ahead of the follower.
-        events = await replay.events_after(namespace, since, owner, cursor)
+        # Memory holds what the follower handed up to ``cursor``: read it before any await.
+        events = await replay.events_after(namespace, since, owner, cursor,
+                                           self.subscriptions[namespace])
         if events is None:
             await self.send_frame("subscribed", {"namespace": namespace, "lastEventId": cursor,
                                                  "recovered": False}, ref)
             await self.send_frame("reset", {"namespace": namespace,
                                             "reason": "events after 'since' are no longer kept"})
             return
-        floor = max(since, events[-1].pk) if events else since
+        floor = max(since, events[-1].id) if events else since
         self.floors[namespace] = floor
         await self.send_frame("subscribed", {"namespace": namespace,
                                              "lastEventId": max(cursor, floor),
                                              "recovered": True}, ref)
-        for event in events:
-            await self.send(text_data=event_frame(event.pk, event.type, event.namespace,
-                                                  event.created_at, event.payload))
+        for message in events:
+            await self.wire_send(message.send)
 
     async def unsubscribe(self, namespace: str, ref: Any = None) -> None:
         if namespace not in NAMESPACES:

@@ -36,8 +36,9 @@ from . import stats, wake
 from .conf import setting
 from .hub import hub
 from .messages import Message
-from .models import Event
+from .models import UNTARGETED, Event
 from .process import LoopTask
+from .recent import recent
 from .retention import pruner
 from .sequencer import sequence, stragglers
 
@@ -53,8 +54,20 @@ HELD_MAX = 10_000
 
 
 @database_sync_to_async
-def last_position() -> int:
-    return Event.objects.aggregate(m=Max("id"))["m"] or 0
+def _start() -> tuple[int, list[Message], int]:
+    """Where the log stands, its newest events for resumes (realtime/recent.py), and
+    the position after which those are all of them."""
+    from .publish import event_message
+
+    cursor = Event.objects.aggregate(m=Max("id"))["m"] or 0
+    size = setting("REPLAY_MEMORY")
+    rows = list(Event.objects.filter(UNTARGETED, id__lte=cursor).order_by("-id")[:size])
+    rows.reverse()
+    if not size:
+        complete_after = cursor
+    else:
+        complete_after = rows[0].pk - 1 if len(rows) == size else 0
+    return cursor, [event_message(row) for row in rows], complete_after
 
 
 @database_sync_to_async
@@ -84,6 +97,7 @@ class Follower:
         if self.loop is not loop:
             self.loop, self.cursor, self.held, self.gap_timer = loop, 0, {}, None
             self.loaded, self.woken = asyncio.Event(), asyncio.Event()
+            recent.stop()
         hub.ensure()
         self.task.ensure()
         pruner.ensure_running()
@@ -118,6 +132,7 @@ class Follower:
 
     def _hand(self, message: Message) -> None:
         self.cursor = message.id
+        recent.record(message)
         hub.dispatch_event(message)
 
     def _release_held(self) -> None:
@@ -167,11 +182,13 @@ class Follower:
     async def _run(self) -> None:
         while not self.loaded.is_set():
             try:
-                self.cursor = await last_position()
+                cursor, newest, complete_after = await _start()
             except Exception:
                 logger.exception("event log unavailable; retrying")
                 await asyncio.sleep(1)
                 continue
+            self.cursor = cursor
+            recent.start(cursor, newest, complete_after=complete_after)
             self.loaded.set()
         self._release_held()
         listening = setting("EVENT_LOG_BRIDGE") and wake.listen(self.woken)

@@ -85,6 +85,8 @@ LABELLED_COUNTERS = {
     "events.": ("realtime_events_published", "type", "Events published, by type."),
     "errors.": ("realtime_errors", "code", "error frames sent, by error code."),
     "refused.": ("realtime_refused_connections", "reason", "Connections refused, by reason."),
+    "resumes.": ("realtime_resumes", "source",
+                 "subscribes with since, by what answered them (memory, log, reset)."),
     "auth.refused.": ("realtime_auth_refused", "reason",
                       "auth frames refused, by reason (expired, revoked, invalid)."),
 }

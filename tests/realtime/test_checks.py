@@ -50,6 +50,16 @@ def test_bad_value_is_e002_naming_the_key(realtime_settings: Any, key: str,
     assert repr(value) in problems[0].msg
 
 
+@pytest.mark.parametrize("value", [-1, "100", 1.5, None, True])
+def test_replay_memory_may_be_zero_but_not_less_or_another_type(realtime_settings: Any,
+                                                                value: Any) -> None:
+    realtime_settings(REPLAY_MEMORY=value)
+    problems = check_settings()
+    assert ids(problems) == ["realtime.E002"] and "REPLAY_MEMORY" in problems[0].msg
+    realtime_settings(REPLAY_MEMORY=0)
+    assert check_settings() == []
+
+
 @pytest.mark.parametrize("value", ["30", "0/min", "30/week", 30, None])
 @pytest.mark.parametrize("key", ["TOKEN_ATTEMPT_RATE", "TOKEN_RATE"])
 def test_a_token_rate_must_be_a_drf_rate(realtime_settings: Any, key: str, value: Any) -> None:

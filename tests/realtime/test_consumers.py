@@ -494,9 +494,11 @@ async def test_more_than_max_replay_resets(role_socket: Any, emit_now: Any,
 
 
 async def test_replayed_event_also_delivered_live_appears_once(
-        role_socket: Any, emit_now: Any) -> None:
+        role_socket: Any, emit_now: Any, realtime_settings: Any) -> None:
     """An event committed between joining the group and reading the log is both
-    replayed and sent live; the socket shows it once."""
+    replayed and sent live; the socket shows it once. (A resume reads the log when
+    memory does not hold its events: here, none is kept.)"""
+    realtime_settings(REPLAY_MEMORY=0)
     guest = await role_socket("guest")  # the server runs: its follower is at the log's end
     start = await emit_now("product:created", {"id": 1})
     late = await log_unpublished("products", "product:updated", {"id": 1, "late": True})
@@ -508,9 +510,11 @@ async def test_replayed_event_also_delivered_live_appears_once(
 
 
 async def test_events_published_together_arrive_as_one_batch_without_what_was_replayed(
-        role_socket: Any, emit_now: Any) -> None:
+        role_socket: Any, emit_now: Any, realtime_settings: Any) -> None:
     """Events that wait for the fan-out go out as one ``batch`` frame; a socket that
-    already has one of them (replayed) gets the rest, in a frame rebuilt for it."""
+    already has one of them (replayed from the log) gets the rest, in a frame rebuilt
+    for it."""
+    realtime_settings(REPLAY_MEMORY=0)
     staff, guest = await role_socket("staff"), await role_socket("guest")
     start = await emit_now("product:created", {"id": 1})
     late = await log_unpublished("products", "product:updated", {"id": 1, "late": True})
@@ -532,8 +536,9 @@ async def test_events_published_together_arrive_as_one_batch_without_what_was_re
     await staff.sync()
 
 
-async def test_resubscribing_without_since_forgets_the_replay(role_socket: Any,
-                                                              emit_now: Any) -> None:
+async def test_resubscribing_without_since_forgets_the_replay(
+        role_socket: Any, emit_now: Any, realtime_settings: Any) -> None:
+    realtime_settings(REPLAY_MEMORY=0)
     guest = await role_socket("guest")
     start = await emit_now("product:created", {"id": 1})
     late = await log_unpublished("products", "product:updated", {"id": 1})

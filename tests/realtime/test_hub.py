@@ -18,20 +18,13 @@ from realtime.hub import Hub, hub, log_group
 from realtime.messages import EVENT, Message
 from realtime.publish import event_message
 from tests.support.recorder import Recorder
+from tests.support.waiting import until
 
 
 def event(event_id: int, ns: str = "orders", groups: tuple[str, ...] = (),
           **extra: Any) -> Message:
     return Message(EVENT, event_id, tuple(groups), ns=ns, at=0.0,
                    text=f'{{"id":{event_id}}}', **extra)
-
-
-async def until(condition: Any, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.01)
 
 
 async def test_local_fan_out_reaches_every_member_of_the_group_only() -> None:
