@@ -212,7 +212,9 @@ async def worker() -> None:
         "resubscribed": sum(c.resubscribed_at is not None for c in clients),
         "reconnect_ms": [round(c.reconnect_ms, 1) for c in clients if c.reconnect_ms],
         "last_resubscribed_at": max((c.resubscribed_at or 0) for c in clients),
-        "last_complete_at": max((c.complete_at or 0) for c in clients),
+        # None while any client lacks an event (a yardstick, without resume).
+        "last_complete_at": (max(c.complete_at for c in clients)
+                             if all(c.complete_at for c in clients) else None),
         "errors": dict(sum((Counter(c.errors) for c in clients), Counter())),
         "missing": missing, "missed_ids": dict(missed_ids),
     }), flush=True)
@@ -392,7 +394,8 @@ async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Pat
         "resubscribed": sum(r["resubscribed"] for r in results),
         "all_back_s": round(max(r["last_resubscribed_at"] for r in results) - lost_at, 2)
         if lost else 0.0,
-        "all_delivered_s": round(max(r["last_complete_at"] for r in results) - lost_at, 2),
+        "all_delivered_s": (round(max(r["last_complete_at"] for r in results) - lost_at, 2)
+                            if all(r["last_complete_at"] for r in results) else None),
         "reconnect_p50_ms": round(statistics.median(reconnects), 1) if reconnects else None,
         "reconnect_p99_ms": reconnects[min(len(reconnects) - 1, int(0.99 * len(reconnects)))]
         if reconnects else None,

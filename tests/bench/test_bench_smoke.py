@@ -71,6 +71,7 @@ async def test_a_tiny_reconnect_storm_loses_nothing(tmp_path: Path, mode: str) -
     assert report["events"] == 10
     assert report["delivered"] == report["expected"] == 60 * 10
     assert report["dupes"] == 0
+    assert report["all_delivered_s"] >= report["all_back_s"] >= 0
     assert isinstance(report["reconnect_p99_ms"], float)
 
 
@@ -87,3 +88,5 @@ async def test_a_yardstick_weathers_the_same_storm_without_resume(tmp_path: Path
     assert report["expected"] == 40 * 5
     assert report["delivered"] <= report["expected"]
     assert report["dupes"] == 0
+    if report["delivered"] < report["expected"]:
+        assert report["all_delivered_s"] is None
