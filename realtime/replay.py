@@ -2,7 +2,7 @@
 
 Most resumes are for the last few events, which the process keeps encoded in
 memory (realtime/recent.py); only the retention watermark is read then, once for
-every resume that asked while the previous read was running. The rest read the
+every resume that asked while the previous read was running (realtime/batching.py). The rest read the
 log. Every other database call of a socket runs on the one thread Channels gives
 ``database_sync_to_async``, so a slow replay would hold every handshake and
 ``auth`` of the process behind it. Replays run on a small pool of their own
@@ -12,8 +12,6 @@ partial indexes on the event log (``realtime_ev_replay``, ``realtime_ev_replay_o
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
@@ -21,6 +19,7 @@ from django.db import close_old_connections, connections
 from django.db.models import QuerySet
 
 from . import stats
+from .batching import Batched
 from .conf import setting
 from .messages import Message
 from .models import UNTARGETED, Event
@@ -75,52 +74,21 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
-class Shared:
-    """A read that serves every caller who asked before it started.
-
-    A caller never gets a result read before it asked: one arriving while a read
-    runs waits for the next, which then serves everyone who came meanwhile. In a
-    storm of 5,000 resumes that is a few dozen reads instead of 5,000.
-    """
-
-    def __init__(self, read: Callable[[], object]) -> None:
-        self.read = read
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.next: asyncio.Future | None = None
-        self.running = False
-
-    async def __call__(self) -> object:
-        loop = asyncio.get_running_loop()
-        if self.loop is not loop:
-            self.loop, self.next, self.running = loop, None, False
-        if self.next is None:
-            self.next = loop.create_future()
-            if not self.running:
-                self.running = True
-                loop.create_task(self._serve())
-        return await asyncio.shield(self.next)
-
-    async def _serve(self) -> None:
-        try:
-            while self.next is not None:
-                future, self.next = self.next, None
-                try:
-                    future.set_result(await sync_to_async(
-                        self._read, thread_sensitive=False, executor=_executor())())
-                except Exception as exc:
-                    future.set_exception(exc)
-        finally:
-            self.running = False
-
-    def _read(self) -> object:
+def _watermarks(asked: list[None]) -> list[int]:
+    close_old_connections()
+    try:
+        return [pruned_through()] * len(asked)
+    finally:
         close_old_connections()
-        try:
-            return self.read()
-        finally:
-            close_old_connections()
 
 
-_watermark = Shared(pruned_through)
+async def _read_watermarks(asked: list[None]) -> list[int]:
+    return await sync_to_async(_watermarks, thread_sensitive=False, executor=_executor())(asked)
+
+
+# Every resume answered from memory still checks retention: one read serves all that
+# asked while the previous one ran (a storm's 5,000 resumes take a few dozen reads).
+_watermark: Batched[None, int] = Batched(_read_watermarks)
 
 
 async def events_after(namespace: str, since: int, owner: int | None, cursor: int,
@@ -135,7 +103,7 @@ async def events_after(namespace: str, since: int, owner: int | None, cursor: in
     """
     kept = recent.after(since, namespace, group) if since <= cursor else None
     if kept is not None:
-        if len(kept) > setting("MAX_REPLAY") or since < await _watermark():
+        if len(kept) > setting("MAX_REPLAY") or since < await _watermark(None):
             stats.incr("resumes.reset")
             return None
         stats.incr("resumes.memory")

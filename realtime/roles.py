@@ -37,17 +37,24 @@ def no_profile(user: Any) -> Profile | None:
     return None
 
 
-def with_profile(users: QuerySet) -> QuerySet:
-    """Users loaded with the relations the profile resolver reads, joined in.
+def with_profile(users: QuerySet, path: str = "") -> QuerySet:
+    """Users loaded with the relations the resolvers read: ``path`` is the lookup that
+    leads to the user from the queryset's model (``"user__"`` from a token's row).
 
-    The resolver names them in its ``select_related`` attribute. A token ``auth``
-    then costs two queries on the one database thread (the user with its profile,
-    and, for a resolver that reads them, its groups) instead of three. Loading the group
-    memberships as ``EXISTS`` annotations as well made it one query but cost more:
-    building and compiling those subqueries took 0.5 ms of the ORM's time per auth
-    on SQLite, against 0.1 ms for the groups query (docs/performance.md).
+    The profile resolver names the relations to join in its ``select_related``
+    attribute, the role resolver the ones to prefetch in ``prefetch_related`` (this
+    project's: the groups). A batch of token ``auth``s then costs two queries on the
+    one database thread whatever its size (realtime/batching.py). Loading the group
+    memberships as ``EXISTS`` annotations instead made one query per auth but cost
+    more: building and compiling those subqueries took 0.5 ms of the ORM's time per
+    auth on SQLite (docs/performance.md).
     """
-    return users.select_related(*getattr(setting("PROFILE_RESOLVER"), "select_related", ()))
+    joined = getattr(setting("PROFILE_RESOLVER"), "select_related", ())
+    prefetched = getattr(setting("ROLE_RESOLVER"), "prefetch_related", ())
+    if path:
+        users = users.select_related(path.removesuffix("__"))
+    return (users.select_related(*(path + name for name in joined))
+            .prefetch_related(*(path + name for name in prefetched)))
 
 
 def default_role(user: Any, profile: Profile | None) -> str:

@@ -19,6 +19,7 @@ from . import credentials
 from .conf import setting
 from .credentials import Credential, auth_fingerprint, session_fingerprint
 from .protocol import AuthFailure
+from .roles import with_profile
 
 
 class TokenRefused(Exception):
@@ -43,27 +44,46 @@ def issue(user: Any, session_key: str | None = None) -> str:
 
 def verify(token: str) -> tuple[Any, Credential]:
     """The active user a token was issued to and the credential a socket binds to, or
-    ``TokenRefused`` with its reason. One query: the token's row with its user (and the
-    user's profile relations, see realtime.roles.with_profile) joined in."""
+    ``TokenRefused`` with its reason."""
+    (result,) = verify_many([token])
+    if isinstance(result, TokenRefused):
+        raise result
+    return result
+
+
+def verify_many(tokens: list[str]) -> list[tuple[Any, Credential] | TokenRefused]:
+    """``verify`` for each token, in order, in one query whatever their number: the
+    tokens' rows with their users and the users' profile relations joined in, and
+    the role resolver's prefetched relations (realtime.roles.with_profile)."""
     from .models import IssuedToken
 
+    claimed = [_claims(token) for token in tokens]
+    wanted = {claims["j"] for claims in claimed if isinstance(claims, dict)}
+    rows = {row.pk: row for row in with_profile(IssuedToken.objects.filter(pk__in=wanted),
+                                                "user__")} if wanted else {}
+    return [claims if isinstance(claims, TokenRefused) else _check(claims, rows.get(claims["j"]))
+            for claims in claimed]
+
+
+def _claims(token: str) -> dict[str, Any] | TokenRefused:
     try:
         claims = signing.loads(token, salt=setting("TOKEN_SALT"), max_age=setting("TOKEN_TTL"))
     except signing.SignatureExpired:
-        raise TokenRefused(AuthFailure.EXPIRED) from None
+        return TokenRefused(AuthFailure.EXPIRED)
     except (signing.BadSignature, ValueError, TypeError):
-        raise TokenRefused(AuthFailure.INVALID) from None
+        return TokenRefused(AuthFailure.INVALID)
     if not isinstance(claims, dict) or not isinstance(claims.get("j"), str):
-        raise TokenRefused(AuthFailure.INVALID)
-    related = getattr(setting("PROFILE_RESOLVER"), "select_related", ())
-    row = (IssuedToken.objects.select_related("user", *(f"user__{name}" for name in related))
-           .filter(pk=claims["j"]).first())
+        return TokenRefused(AuthFailure.INVALID)
+    return claims
+
+
+def _check(claims: dict[str, Any], row: Any) -> tuple[Any, Credential] | TokenRefused:
     if row is None or row.user_id != claims.get("u") or row.session != claims.get("s"):
-        raise TokenRefused(AuthFailure.REVOKED if row is None else AuthFailure.INVALID)
+        return TokenRefused(AuthFailure.REVOKED if row is None else AuthFailure.INVALID)
     user = row.user
     if (row.revoked_at is not None or not user.is_active
             or claims.get("f") != auth_fingerprint(user)):
-        raise TokenRefused(AuthFailure.REVOKED)
+        return TokenRefused(AuthFailure.REVOKED)
     return user, credentials.for_token(user, row.pk, row.session, row.session_key)
 
 

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from realtime.auth import SessionWhenCookie, own_origin
 from realtime.conf import setting
 from realtime.roles import identify
+from realtime.tokens import TokenRefused, user_for_token, verify_many
 from realtime.tokens import issue as make_token
-from realtime.tokens import user_for_token
 
 from .conftest import expired_token
 
@@ -26,18 +26,22 @@ def test_token_round_trip(db: Any, staff_user: Any) -> None:
     assert user_for_token(token) == staff_user
 
 
-@pytest.mark.parametrize(("who", "queries_expected"), [
-    ("admin_user", 1), ("manager_user", 2), ("staff_user", 2), ("alice", 2)])
-def test_a_token_is_resolved_to_an_identity_in_two_queries_at_most(
-        db: Any, request: Any, who: str, queries_expected: int) -> None:
-    """What a crowd of connecting sockets queues behind on the database thread: the
-    user with its profile joined, then its groups (not needed for a superuser)."""
-    user = request.getfixturevalue(who)
-    token = make_token(user)
+def test_a_batch_of_tokens_is_resolved_to_identities_in_two_queries(
+        db: Any, admin_user: Any, manager_user: Any, staff_user: Any, alice: Any) -> None:
+    """What a crowd of connecting sockets queues behind on the database thread: their
+    users with their profiles joined, then their groups, for any number of tokens."""
+    users = [admin_user, manager_user, staff_user, alice, staff_user]
+    batch = [make_token(user) for user in users]
+    batch.insert(2, "not-a-token")
     with CaptureQueriesContext(connection) as queries:
-        identity = identify(user_for_token(token))
-    assert len(queries) == queries_expected, [q["sql"] for q in queries]
-    assert identity == identify(type(user).objects.get(pk=user.pk))
+        results = verify_many(batch)
+        identities = [identify(result[0]) for result in results
+                      if not isinstance(result, TokenRefused)]
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert isinstance(results[2], TokenRefused) and results[2].reason == "invalid"
+    assert identities == [identify(type(user).objects.get(pk=user.pk)) for user in users]
+    assert [identity.role for identity in identities] == [
+        "admin", "manager", "staff", "customer", "staff"]
 
 
 def test_token_carries_no_role_or_password_material(db: Any, staff_user: Any) -> None:

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from django.core.management import call_command
 from django.utils import timezone
 
-from realtime import stats
+from realtime import stats, tokens
 from realtime.conf import setting
 from realtime.models import Event, PendingEvent
 from realtime.publish import PROCESS_ORIGIN, apublish
@@ -129,6 +129,36 @@ async def test_auth_with_a_token(connect: Any, token_for: Any, manager_user: Any
         "userId": manager_user.pk, "role": "manager",
         "namespaces": spec.allowed("manager")}}
     assert (await socket.subscribe("payments"))["data"]["namespace"] == "payments"
+
+
+async def test_auths_arriving_together_share_database_calls_and_keep_their_answers(
+        connect: Any, token_for: Any, users: dict[str, Any], monkeypatch: Any) -> None:
+    """A reconnect storm's ``auth``s: those waiting while one batch is on the database
+    thread go in the next. Each socket still gets its own identity or refusal."""
+    calls: list[int] = []
+    verify_many = tokens.verify_many
+
+    def counted(batch: list[str]) -> Any:
+        calls.append(len(batch))
+        return verify_many(batch)
+
+    monkeypatch.setattr(tokens, "verify_many", counted)
+    roles = ["admin", "manager", "staff", "alice", "bob"] * 6
+    issued = [await token_for(users[role]) for role in roles]
+    issued[7] = issued[7][:-3] + "xyz"
+    sockets = [await connect() for _ in roles]
+    for socket, token in zip(sockets, issued, strict=True):
+        await socket.send("auth", {"token": token})
+    replies = [await socket.recv() for socket in sockets]
+    assert sum(calls) == len(roles) and len(calls) < len(roles) / 2, calls
+    assert replies[7]["type"] == "error" and replies[7]["data"]["reason"] == "invalid"
+    expected = {"admin": "admin", "manager": "manager", "staff": "staff", "alice": "customer",
+                "bob": "customer"}
+    for index, (reply, role) in enumerate(zip(replies, roles, strict=True)):
+        if index != 7:
+            assert reply["type"] == "authenticated", reply
+            assert reply["data"]["userId"] == users[role].pk
+            assert reply["data"]["role"] == expected[role]
 
 
 @pytest.mark.parametrize("case", ["forged_fields", "forged_fields_with_token", "bad_token",

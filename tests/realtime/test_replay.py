@@ -1,17 +1,13 @@
-"""realtime.replay: a resume gets the same events whether memory or the log answers it,
-and a storm of resumes shares its reads."""
+"""realtime.replay: a resume gets the same events whether memory or the log answers it."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Any
 
 import pytest
 
 from realtime import stats
 from realtime.follower import follower
-from realtime.replay import Shared
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,37 +85,3 @@ async def test_a_resume_older_than_memory_reads_the_log(
     frames = await resumed(guest, "products", events[0].pk - 1)
     assert stats.counters["resumes.log"] == before + 1
     assert [frame.get("id") for frame in frames[1:]] == [event.pk for event in events]
-
-
-async def test_callers_share_a_read_but_never_get_one_started_before_they_asked() -> None:
-    gate, reads = threading.Event(), []
-
-    def read() -> int:
-        reads.append(len(reads) + 1)
-        gate.wait(5)
-        return len(reads)
-
-    shared = Shared(read)
-    early = [asyncio.ensure_future(shared()) for _ in range(50)]
-    await until(lambda: reads)
-    late = [asyncio.ensure_future(shared()) for _ in range(50)]  # the first read runs
-    await asyncio.sleep(0)
-    gate.set()
-    assert set(await asyncio.gather(*early)) == {1}
-    assert set(await asyncio.gather(*late)) == {2}
-    assert reads == [1, 2]
-
-
-async def test_a_failed_shared_read_fails_its_callers_and_the_next_read_runs() -> None:
-    outcomes = iter([RuntimeError("database down"), 7])
-
-    def read() -> int:
-        outcome = next(outcomes)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    shared = Shared(read)
-    with pytest.raises(RuntimeError, match="database down"):
-        await shared()
-    assert await shared() == 7
