@@ -24,6 +24,7 @@ import asyncio
 import functools
 import logging
 import weakref
+from pprint import pformat
 from typing import Any
 
 from . import inbound, stats
@@ -31,6 +32,36 @@ from .conf import setting
 from .protocol import CloseCode
 
 logger = logging.getLogger("realtime.server")
+
+
+class Formatted:
+    """``pprint.pformat(value)``, done when (if ever) it is written as text."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return pformat(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def defer_autobahn_config_log() -> None:
+    """autobahn formats each new connection's forty-odd options with ``pprint`` for a
+    debug line that is almost never written: 6% of the main thread's CPU in a connect
+    storm of 5,000 (docs/performance.md). Formatted when written instead, the line is
+    still there for whoever turns autobahn's debug log on."""
+    try:
+        from autobahn.websocket import protocol
+    except ImportError:
+        return
+    protocol.pformat = Formatted  # type: ignore[attr-defined]
+
+
+defer_autobahn_config_log()
 
 _open: weakref.WeakSet = weakref.WeakSet()
 _shutdown_hooked = False

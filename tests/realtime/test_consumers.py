@@ -131,6 +131,24 @@ async def test_auth_with_a_token(connect: Any, token_for: Any, manager_user: Any
     assert (await socket.subscribe("payments"))["data"]["namespace"] == "payments"
 
 
+async def test_connect_frames_and_disconnect_make_no_database_cleanup_hop(
+        connect: Any, monkeypatch: Any) -> None:
+    """Channels' dispatch sends every message through a hop to the database thread
+    first; a guest's socket never needs the database."""
+    import channels.consumer
+
+    hops: list[None] = []
+
+    async def counted() -> None:
+        hops.append(None)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    guest = await connect()
+    await guest.subscribe("products")
+    await guest.close()
+    assert hops == []
+
+
 async def test_auths_arriving_together_share_database_calls_and_keep_their_answers(
         connect: Any, token_for: Any, users: dict[str, Any], monkeypatch: Any) -> None:
     """A reconnect storm's ``auth``s: those waiting while one batch is on the database

@@ -46,3 +46,21 @@ def test_pending_bytes_counts_what_twisted_has_not_written() -> None:
     transport = SimpleNamespace(dataBuffer=b"x" * 100, offset=30, _tempDataLen=50)
     assert daphne_sockets.pending_bytes(transport) == 120
     assert daphne_sockets.backlog(SimpleNamespace(transport=None)) == 0
+
+
+def test_autobahns_per_connection_config_log_is_formatted_only_when_written() -> None:
+    from pprint import pformat
+
+    from autobahn.websocket import protocol
+
+    class Counted:
+        reprs = 0
+
+        def __repr__(self) -> str:
+            Counted.reprs += 1
+            return "counted"
+
+    value = [("openHandshakeTimeout", Counted(), "Factory")]
+    deferred = protocol.pformat(value)
+    assert Counted.reprs == 0
+    assert f"\n{deferred}" == "\n" + pformat(value) and Counted.reprs == 2
