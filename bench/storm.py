@@ -255,8 +255,10 @@ class ProjectSide:
 
     def restart_first(self) -> None:
         first = self.servers[0]
+        begun = time.time()
         first.process.send_signal(signal.SIGTERM)
         first.process.wait(30)
+        self.stopped_s = time.time() - begun
         self.servers[0] = DaphneServer.start(self.project, port=first.port,
                                              preexec_fn=raise_nofile)
 
@@ -316,8 +318,10 @@ class YardstickSide:
     def restart_first(self) -> None:
         first = self.targets[0]
         port = first.ports[0]
+        begun = time.time()
         first.processes[0].send_signal(signal.SIGTERM)
         first.processes[0].wait(30)
+        self.stopped_s = time.time() - begun
         first.start(self.workdir, port=port)
 
     async def save(self, events: int) -> list[int]:
@@ -394,6 +398,8 @@ async def storm(sockets: int, mode: str, workers: int, events: int, workdir: Pat
         "resubscribed": sum(r["resubscribed"] for r in results),
         "all_back_s": round(max(r["last_resubscribed_at"] for r in results) - lost_at, 2)
         if lost else 0.0,
+        # Restart: how long the old process took to exit after SIGTERM.
+        "stop_s": round(getattr(side, "stopped_s", 0.0), 2),
         "all_delivered_s": (round(max(r["last_complete_at"] for r in results) - lost_at, 2)
                             if all(r["last_complete_at"] for r in results) else None),
         "reconnect_p50_ms": round(statistics.median(reconnects), 1) if reconnects else None,
