@@ -59,7 +59,7 @@ from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from bench.yardstick_frames import next_event_frame  # noqa: E402
+from bench.yardstick_frames import next_event_frame, ts_now  # noqa: E402
 
 GROUP = "orders"
 
@@ -109,10 +109,10 @@ class OrdersConsumer(AsyncJsonWebsocketConsumer):
 background: set[asyncio.Task] = set()
 
 
-async def send_events(count: int) -> None:
+async def send_events(count: int, ts: str) -> None:
     layer = get_channel_layer()
     for _ in range(count):
-        text = next_event_frame(GROUP)
+        text = next_event_frame(GROUP, ts)
         await layer.group_send(GROUP, {"type": "order.event", "text": text})
 
 
@@ -120,7 +120,7 @@ async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     status, body = 200, b""
     if scope["path"] == "/trigger":
         count = int(parse_qs(scope["query_string"].decode()).get("k", ["1"])[0])
-        task = asyncio.get_running_loop().create_task(send_events(count))
+        task = asyncio.get_running_loop().create_task(send_events(count, ts_now()))
         background.add(task)
         task.add_done_callback(background.discard)
         body = f"{count}\n".encode()

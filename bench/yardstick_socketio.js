@@ -5,7 +5,7 @@
 // A socket gets `connected`; `auth` is answered with `authenticated` (token not
 // checked); `subscribe` joins the room `orders` and answers `subscribed`.
 // GET /trigger?k=K emits K events to the room: each frame is encoded once (with its
-// `ts`) and sent as a string, so the client parses the same JSON as the project's.
+// `ts`, the trigger's arrival) and sent as a string, so the client parses the same JSON as the project's.
 'use strict';
 
 const http = require('http');
@@ -29,10 +29,11 @@ const server = http.createServer((req, res) => {
     const k = Number(url.searchParams.get('k') || '1');
     res.end(String(k) + '\n');
     let sent = 0;
+    // Every event of the trigger exists from its arrival, as a burst of saves does.
+    const ts = tsNow();
     const step = () => {
       if (sent >= k) return;
       const id = nextId++;
-      const ts = tsNow();
       const text = JSON.stringify({ type: 'order:created', id, namespace: 'orders', ts,
                                     data: { ...PAYLOAD, orderId: id, createdAt: ts } });
       io.to('orders').emit('event', text);

@@ -22,15 +22,14 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
-from bench.yardstick_frames import dumps, next_event_frame
+from bench.yardstick_frames import dumps, next_event_frame, ts_now
 
 subscribers: set[ServerConnection] = set()
 
 
-async def broadcast_events(count: int) -> None:
+async def broadcast_events(count: int, ts: str) -> None:
     for _ in range(count):
-        text = next_event_frame()
-        broadcast(subscribers, text)
+        broadcast(subscribers, next_event_frame(ts=ts))
         await asyncio.sleep(0)
 
 
@@ -38,7 +37,7 @@ def process_request(connection: ServerConnection, request: Any) -> Any:
     url = urlsplit(request.path)
     if url.path == "/trigger":
         count = int(parse_qs(url.query).get("k", ["1"])[0])
-        asyncio.get_running_loop().create_task(broadcast_events(count))
+        asyncio.get_running_loop().create_task(broadcast_events(count, ts_now()))
         return connection.respond(HTTPStatus.OK, f"{count}\n")
     if url.path == "/health":
         return connection.respond(HTTPStatus.OK, "ok\n")

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import credentials, daphne_sockets, presence, process, replay, stats, tokens
@@ -125,8 +126,6 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     (realtime/hub.py) receives each event once and calls ``deliver`` here.
     """
 
-    channel_layer_alias = "realtime.no-per-socket-channel"
-
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.connection_id = uuid.uuid4().hex[:16]
         self.identity = anonymous()
@@ -197,6 +196,20 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.closed = True
         await self.close(CloseCode.TRY_AGAIN_LATER)
         return False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels' consumer loop without its machinery for a channel-layer channel,
+        which these sockets never have (events come from the hub): Channels waits on
+        every source with ``asyncio.wait`` and a new task per message, which costs
+        2.6 KB of every idle socket's memory (docs/performance.md) and a task per frame."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' dispatch first closes old database connections, a hop to the
