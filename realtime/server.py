@@ -22,12 +22,14 @@ Accepts every ``daphne`` argument, and django-admin's ``--settings``; without it
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import inspect
 import logging
 import os
 import sys
+from functools import partial
 from typing import Any, NoReturn
 
 from daphne import server as daphne_server
@@ -38,6 +40,7 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from .daphne_sockets import Adopted, close_websockets
 from .frames import WIRE
 from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
+from .inbox import Inbox
 
 logger = logging.getLogger("realtime.server")
 
@@ -119,11 +122,20 @@ def websocket_scheme(protocol: Any) -> str:
 class RealtimeServer(Server):
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         """Daphne's, with the ``scheme`` Daphne leaves out of a WebSocket scope (its HTTP
-        scope has it): the origin check compares a page's origin with the handshake's
-        own (realtime.auth.own_origin)."""
+        scope has it: the origin check compares a page's origin with the handshake's
+        own, realtime.auth.own_origin), and an ``Inbox`` instead of its queue."""
         if scope.get("type") == "websocket" and "scheme" not in scope:
             scope["scheme"] = websocket_scheme(protocol)
-        return super().create_application(protocol, scope)
+        assert "application_instance" not in self.connections[protocol]
+        inbox = Inbox()
+        scope.setdefault("asgi", {"version": "3.0"})
+        application = self.application(scope=scope, receive=inbox.get,
+                                       send=partial(self.handle_reply, protocol))
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+            application, loop=asyncio.get_event_loop())
+        return inbox
 
     def run(self) -> None:
         from twisted.internet import reactor

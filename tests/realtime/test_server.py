@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 import pytest
 from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
 
 from realtime import server
+from realtime.inbox import Inbox
 from tests.support.servers import PYTHON, ROOT, free_port, port_open, wait_for
 
 
@@ -155,25 +154,37 @@ class _Transport:
 @pytest.mark.parametrize(("forwarded", "tls", "scheme"), [
     (None, False, "ws"), (None, True, "wss"), ("https", False, "wss"), ("HTTPS", False, "wss"),
     ("http", True, "ws"), ("gopher", True, "wss")])
-def test_a_websocket_scope_gets_the_scheme_the_client_used(
+async def test_a_websocket_scope_gets_the_scheme_the_client_used(
         forwarded: str | None, tls: bool, scheme: str) -> None:
     """Daphne leaves ``scheme`` out of a WebSocket scope; the origin check needs it.
     ``client_scheme`` is what Daphne read from X-Forwarded-Proto (--proxy-headers)."""
     from twisted.internet.interfaces import ISSLTransport
     from zope.interface import alsoProvides
 
+    class Protocol:
+        pass
+
     transport = _Transport()
     if tls:
         alsoProvides(transport, ISSLTransport)
-    protocol = SimpleNamespace(transport=transport)
+    protocol = Protocol()
+    protocol.transport = transport  # type: ignore[attr-defined]
     if forwarded is not None:
-        protocol.client_scheme = forwarded
+        protocol.client_scheme = forwarded  # type: ignore[attr-defined]
     assert server.websocket_scheme(protocol) == scheme
     created: list[dict] = []
+
+    async def application(scope: dict, receive: Any, send: Any) -> None:
+        created.append(scope)
+        assert await receive() == {"type": "websocket.connect"}
+
     daphne = server.RealtimeServer.__new__(server.RealtimeServer)
-    with mock.patch.object(server.Server, "create_application",
-                           lambda self, protocol, scope: created.append(scope)):
-        daphne.create_application(protocol, {"type": "websocket"})
-        daphne.create_application(protocol, {"type": "websocket", "scheme": "ws"})
-        daphne.create_application(protocol, {"type": "http", "scheme": "http"})
+    daphne.application = application
+    for scope in ({"type": "websocket"}, {"type": "websocket", "scheme": "ws"},
+                  {"type": "http", "scheme": "http"}):
+        daphne.connections = {protocol: {}}
+        inbox = daphne.create_application(protocol, scope)
+        assert isinstance(inbox, Inbox)  # Daphne's queue, lighter (realtime/inbox.py)
+        inbox.put_nowait({"type": "websocket.connect"})
+        await daphne.connections[protocol]["application_instance"]
     assert [scope.get("scheme") for scope in created] == [scheme, "ws", "http"]
