@@ -274,8 +274,12 @@ class ProjectSide:
         return [int(line.split()[1]) for line in out.splitlines() if line.startswith("ORDER ")]
 
     def stats(self) -> dict[str, Any]:
-        """The survivor's own counters (``/api/ws/stats``): drops, refusals, the log."""
-        return self.servers[0].admin_stats()
+        """The survivor's own counters (``/api/ws/stats``): drops, refusals, the log;
+        what went wrong instead, if it does not answer (the report is kept)."""
+        try:
+            return self.servers[0].admin_stats(timeout=60)
+        except OSError as exc:
+            return {"error": repr(exc)}
 
     def close(self) -> None:
         for server in self.servers:

@@ -24,7 +24,7 @@ POSITIVE: dict[str, type | tuple[type, ...]] = {
     "PROCESS_TTL": (int, float), "BATCH_MAX": int, "FAN_OUT_SLICE": (int, float),
     "REPLAY_THREADS": int, "SEND_TIMEOUT": (int, float), "LOG_CHECK_INTERVAL": (int, float), "GAP_GRACE": (int, float),
     "REVALIDATE_INTERVAL": (int, float),
-    "HANDSHAKE_TIMEOUT": (int, float), "IDLE_TIMEOUT": (int, float),
+    "HANDSHAKE_TIMEOUT": (int, float), "IDLE_TIMEOUT": (int, float), "LISTEN_BACKLOG": int,
 }
 # Numeric settings where 0 turns a feature off.
 NON_NEGATIVE: dict[str, type] = {"REPLAY_MEMORY": int}

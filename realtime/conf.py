@@ -119,6 +119,10 @@ DEFAULTS: dict[str, Any] = {
     # handshakes, ``auth`` and heartbeats run: shorter answers them sooner during a
     # burst, longer sends more frames per second.
     "FAN_OUT_SLICE": 0.5,
+    # Connections the kernel queues for python -m realtime.server before it accepts
+    # them (Twisted's default is 50): a reconnect storm's handshakes wait there instead
+    # of resending their SYN after a second or more. Capped by net.core.somaxconn.
+    "LISTEN_BACKLOG": 2048,
     # Connections of the Redis pool for per-IP counts and presence, per process.
     "REDIS_POOL_SIZE": 20,
     # Generation-0 threshold of the cyclic GC in realtime.server (Python's default is

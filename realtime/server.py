@@ -140,12 +140,31 @@ class RealtimeServer(Server):
     def run(self) -> None:
         from twisted.internet import reactor
 
+        from .conf import setting
+
+        self.endpoints = [with_backlog(endpoint, setting("LISTEN_BACKLOG"))
+                          for endpoint in self.endpoints]
         reactor.addSystemEventTrigger("before", "shutdown", self.close_websockets)
         super().run()
 
     def close_websockets(self) -> Any:
         return close_websockets([p for p in list(getattr(self, "connections", {}))
                                  if isinstance(p, WebSocketProtocol)])
+
+
+def with_backlog(endpoint: str, backlog: int) -> str:
+    """A TCP endpoint string with a listen backlog, unless it names one.
+
+    Twisted listens with a backlog of 50. When every dashboard reconnects at once
+    the kernel drops the connections past it, and each client waits for TCP to
+    resend its SYN (1 s, then 3 s, 7 s...) or times out: in a storm of 10,000
+    sockets, the last ones came back after 30 s (docs/performance.md). The kernel
+    caps the value at ``net.core.somaxconn``.
+    """
+    kind, _, _ = endpoint.partition(":")
+    if kind not in ("tcp", "tcp6", "ssl") or ":backlog=" in endpoint:
+        return endpoint
+    return f"{endpoint}:backlog={int(backlog)}"
 
 
 class RealtimeCommandLine(CommandLineInterface):

@@ -188,3 +188,14 @@ async def test_a_websocket_scope_gets_the_scheme_the_client_used(
         inbox.put_nowait({"type": "websocket.connect"})
         await daphne.connections[protocol]["application_instance"]
     assert [scope.get("scheme") for scope in created] == [scheme, "ws", "http"]
+
+
+@pytest.mark.parametrize(("endpoint", "listened"), [
+    ("tcp:port=8000:interface=127.0.0.1", "tcp:port=8000:interface=127.0.0.1:backlog=2048"),
+    ("tcp:port=8000:interface=127.0.0.1:backlog=10", "tcp:port=8000:interface=127.0.0.1:backlog=10"),
+    ("unix:/run/omni.sock", "unix:/run/omni.sock"),
+    ("fd:fileno=3", "fd:fileno=3"),
+])
+def test_tcp_endpoints_listen_with_a_backlog_for_a_reconnect_storm(endpoint: str,
+                                                                  listened: str) -> None:
+    assert server.with_backlog(endpoint, 2048) == listened

@@ -256,12 +256,12 @@ class DaphneServer:
     def stop(self) -> None:
         stop_process(self.process)
 
-    def admin_stats(self) -> dict[str, Any]:
+    def admin_stats(self, timeout: float = 5) -> dict[str, Any]:
         """``GET /api/ws/stats`` as the demo's admin."""
         credentials = base64.b64encode(f"admin:{DEMO_PASSWORD}".encode()).decode()
         request = urllib.request.Request(f"{self.http}/api/ws/stats",
                                          headers={"Authorization": f"Basic {credentials}"})
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
 
     def rss_kib(self) -> int:
