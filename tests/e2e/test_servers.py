@@ -169,6 +169,27 @@ for total in ("11.00", "12.00"):
     assert a_close_frame(code) == SHUTDOWN[server_name]
 
 
+async def test_a_shutting_down_server_refuses_new_connections_while_it_closes(project):
+    """realtime.server stops listening before it sends 1001: the clients' reconnects go
+    to another process or wait for the restart, instead of being accepted by the
+    process on its way out (which held the exit of a 10,000-socket storm for 23 s)."""
+    server = DaphneServer.start(project, extra_env={"WS_SHUTDOWN_GRACE": "5"})
+    try:
+        ws = await WS.open(f"{server.ws}/api/ws")
+        stuck = stuck_client(server.port)  # never answers the close: the grace runs
+        server.process.send_signal(signal.SIGTERM)
+        assert a_close_frame(await ws.wait_closed()) == 1001
+        assert server.process.poll() is None, "the process should still be closing"
+        with pytest.raises(OSError):
+            async with connect(f"{server.ws}/api/ws", open_timeout=3):
+                pass
+        assert server.process.poll() is None, "the refusal must come from the live process"
+        stuck.close()
+        server.process.wait(15)
+    finally:
+        server.stop()
+
+
 def stuck_client(port: int) -> socket.socket:
     """A WebSocket that completes its handshake and then never reads, with a small
     receive buffer so the kernel holds little for it."""
