@@ -12,6 +12,7 @@ import pytest
 from channels.layers import channel_layers
 from django.test import override_settings
 
+from realtime import stats
 from realtime.follower import follower
 from realtime.frames import WIRE, text_frame
 from realtime.hub import Hub, hub, log_group
@@ -150,6 +151,7 @@ async def test_a_fan_out_gets_a_fair_share_of_a_loop_busy_with_handshakes(
         nonlocal turns
         while storming:
             spin(0.001)
+            stats.incr("connects")
             turns += 1
             await asyncio.sleep(0)
 
@@ -163,6 +165,39 @@ async def test_a_fan_out_gets_a_fair_share_of_a_loop_busy_with_handshakes(
         await asyncio.gather(*handshakes)
     # 0.5 ms of writes per 20 ms turn would take 80 turns of the 20 handshakes.
     assert turns / len(handshakes) < 20, turns / len(handshakes)
+
+
+async def test_a_loop_busy_with_other_work_than_handshakes_keeps_the_short_slice(
+        realtime_settings: Any) -> None:
+    """In a burst the loop's turns are long with the fan-out's own writes being flushed:
+    a slice grown to them would hold other sockets' ``auth`` and heartbeats for tens of
+    milliseconds at a time. Without sockets connecting, the fan-out keeps to its slice:
+    many short turns, as many as it takes."""
+    realtime_settings(FAN_OUT_SLICE=0.5)
+    hub = Hub()
+    members = [Quick() for _ in range(2000)]  # 40 ms of writes in all
+    for member in members:
+        await hub.join("rt.orders", member)
+    turns = 0
+    busy = True
+
+    async def flush() -> None:
+        nonlocal turns
+        while busy:
+            spin(0.001)
+            turns += 1
+            await asyncio.sleep(0)
+
+    flushes = [asyncio.create_task(flush()) for _ in range(20)]  # 20 ms a turn
+    await asyncio.sleep(0)
+    hub.dispatch("rt.orders", event(1))
+    try:
+        await until(lambda: all(member.ids == [1] for member in members), timeout=60)
+    finally:
+        busy = False
+        await asyncio.gather(*flushes)
+    # 0.5 ms of writes per turn: about 80 turns; a share grown to the turn: under 20.
+    assert turns / len(flushes) > 40, turns / len(flushes)
 
 
 class Broken(Recorder):
