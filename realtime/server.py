@@ -37,7 +37,7 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
-from .daphne_sockets import Adopted, close_websockets
+from .daphne_sockets import Adopted, close_websockets, write_now
 from .frames import WIRE
 from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
 from .inbox import Inbox
@@ -61,8 +61,8 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
         wire = message.get(WIRE)
         if (wire is not None and self.state == self.STATE_OPEN
                 and self._perMessageCompress is None):
-            # An event frame built once for every socket: write it as is.
-            self.transport.write(wire)
+            # An event frame built once for every socket: write it as is, now.
+            write_now(self.transport, wire)
             self.check_backlog()
         elif message.get("type") == "websocket.close" and self.state != self.STATE_CONNECTING:
             # Daphne drops the ASGI close's reason; the client is told why (4500's reason
