@@ -152,8 +152,9 @@ def pending_bytes(transport: Any) -> int:
     return buffered + getattr(transport, "_tempDataLen", 0)
 
 
-def write_now(transport: Any, data: bytes) -> None:
-    """``transport.write(data)``, sent at once when nothing waits before it.
+def write_now(transport: Any, data: bytes) -> bool:
+    """``transport.write(data)``, sent at once when nothing waits before it; whether it
+    was (then nothing is buffered for the connection).
 
     Twisted buffers every write and sends it on a later turn of the loop, after
     registering the socket for writability and before unregistering it: two
@@ -173,9 +174,10 @@ def write_now(transport: Any, data: bytes) -> None:
         except OSError:
             sent = 0  # Twisted's own write finds the error and closes the connection
         if sent == len(data):
-            return
+            return True
         data = data[sent:]
     transport.write(data)
+    return False
 
 
 def _tcp_server() -> type:

@@ -61,9 +61,10 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
         wire = message.get(WIRE)
         if (wire is not None and self.state == self.STATE_OPEN
                 and self._perMessageCompress is None):
-            # An event frame built once for every socket: write it as is, now.
-            write_now(self.transport, wire)
-            self.check_backlog()
+            # An event frame built once for every socket: write it as is, now; only
+            # what the socket did not take can pile up.
+            if not write_now(self.transport, wire):
+                self.check_backlog()
         elif message.get("type") == "websocket.close" and self.state != self.STATE_CONNECTING:
             # Daphne drops the ASGI close's reason; the client is told why (4500's reason
             # names the credential that ended, docs/protocol.md).
