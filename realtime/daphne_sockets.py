@@ -152,40 +152,6 @@ def pending_bytes(transport: Any) -> int:
     return buffered + getattr(transport, "_tempDataLen", 0)
 
 
-def write_now(transport: Any, data: bytes) -> bool:
-    """``transport.write(data)``, sent at once when nothing waits before it; whether it
-    was (then nothing is buffered for the connection).
-
-    Twisted buffers every write and sends it on a later turn of the loop, after
-    registering the socket for writability and before unregistering it: two
-    ``epoll_ctl`` calls and a callback per socket per frame, most of a fan-out's
-    cost per socket (docs/performance.md). On a plain TCP connection with nothing
-    buffered, the socket takes the frame now; what it does not take is handed to
-    Twisted, in order, and so is everything on a TLS or closing connection.
-    """
-    if (type(transport) is _tcp_server() and not transport.TLS and transport.connected
-            and not transport.disconnecting and not transport._writeDisconnected
-            and not transport._tempDataLen
-            and len(transport.dataBuffer) == transport.offset):
-        try:
-            sent = transport.socket.send(data)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            sent = 0  # Twisted's own write finds the error and closes the connection
-        if sent == len(data):
-            return True
-        data = data[sent:]
-    transport.write(data)
-    return False
-
-
-def _tcp_server() -> type:
-    from twisted.internet.tcp import Server
-
-    return Server
-
-
 def backlog(protocol: Any) -> int:
     transport = protocol.transport
     return 0 if transport is None else pending_bytes(transport)

@@ -63,10 +63,10 @@ def _start() -> tuple[int, list[Message], int]:
     size = setting("REPLAY_MEMORY")
     rows = list(Event.objects.filter(UNTARGETED, id__lte=cursor).order_by("-id")[:size])
     rows.reverse()
-    if not size:
-        complete_after = cursor
+    if len(rows) < size:
+        complete_after = 0  # the whole log (what retention pruned, the watermark says)
     else:
-        complete_after = rows[0].pk - 1 if len(rows) == size else 0
+        complete_after = rows[0].pk - 1 if rows else cursor
     return cursor, [event_message(row) for row in rows], complete_after
 
 
@@ -188,7 +188,7 @@ class Follower:
                 await asyncio.sleep(1)
                 continue
             self.cursor = cursor
-            recent.start(cursor, newest, complete_after=complete_after)
+            recent.start(complete_after, newest)
             self.loaded.set()
         self._release_held()
         listening = setting("EVENT_LOG_BRIDGE") and wake.listen(self.woken)

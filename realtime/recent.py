@@ -27,25 +27,18 @@ class Recent:
     """Events in position order, complete after ``complete_after`` (None: not started)."""
 
     def __init__(self) -> None:
-        self.ids: list[int] = []
         self.messages: list[Message] = []
         self.complete_after: int | None = None
 
-    def start(self, cursor: int, newest: Iterable[Message] = (), *,
-              complete_after: int | None = None) -> None:
-        """Start at the follower's first cursor, with the log's newest events up to it.
-
-        ``complete_after`` is the position after which ``newest`` holds every
-        event the log has (the cursor itself when there are none).
-        """
-        kept = [message for message in newest if keeps(message)]
-        self.ids = [message.id for message in kept]
-        self.messages = kept
-        self.complete_after = cursor if complete_after is None else complete_after
+    def start(self, complete_after: int, newest: Iterable[Message] = ()) -> None:
+        """Start with the log's newest events, which hold every event the log has after
+        ``complete_after`` (the follower's first cursor when there are none)."""
+        self.messages = [message for message in newest if keeps(message)]
+        self.complete_after = complete_after
         self._trim()
 
     def stop(self) -> None:
-        self.ids, self.messages, self.complete_after = [], [], None
+        self.messages, self.complete_after = [], None
 
     def record(self, message: Message) -> None:
         """A message the follower handed, at the next position."""
@@ -54,9 +47,8 @@ class Recent:
         if not setting("REPLAY_MEMORY"):
             self.complete_after = message.id
             return
-        self.ids.append(message.id)
         self.messages.append(message)
-        if len(self.ids) > 2 * setting("REPLAY_MEMORY"):
+        if len(self.messages) > 2 * setting("REPLAY_MEMORY"):
             self._trim()
 
     def after(self, since: int, namespace: str, group: str) -> list[Message] | None:
@@ -70,17 +62,19 @@ class Recent:
         if (not setting("REPLAY_MEMORY") or self.complete_after is None
                 or since < self.complete_after):
             return None
-        start = bisect_right(self.ids, since)
+        start = bisect_right(self.messages, since, key=message_id)
         return [message for message in self.messages[start:]
                 if message.ns == namespace and group in message.groups]
 
     def _trim(self) -> None:
-        size = setting("REPLAY_MEMORY")
-        excess = len(self.ids) - size
-        if excess <= 0:
-            return
-        self.complete_after = self.ids[excess - 1]
-        del self.ids[:excess], self.messages[:excess]
+        excess = len(self.messages) - setting("REPLAY_MEMORY")
+        if excess > 0:
+            self.complete_after = self.messages[excess - 1].id
+            del self.messages[:excess]
+
+
+def message_id(message: Message) -> int:
+    return message.id
 
 
 def keeps(message: Message) -> bool:

@@ -2,8 +2,8 @@
 
 Most resumes are for the last few events, which the process keeps encoded in
 memory (realtime/recent.py); only the retention watermark is read then, once for
-every resume that asked while the previous read was running (realtime/batching.py). The rest read the
-log. Every other database call of a socket runs on the one thread Channels gives
+every resume that asked while the previous read was running (realtime/batching.py).
+The rest read the log. Every other database call of a socket runs on the one thread Channels gives
 ``database_sync_to_async``, so a slow replay would hold every handshake and
 ``auth`` of the process behind it. Replays run on a small pool of their own
 (``REPLAY_THREADS``), each bounded by ``MAX_REPLAY`` rows and served by the
@@ -12,7 +12,9 @@ partial indexes on the event log (``realtime_ev_replay``, ``realtime_ev_replay_o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connections
@@ -27,6 +29,7 @@ from .publish import event_message
 from .recent import recent
 from .retention import pruned_through
 
+T = TypeVar("T")
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -54,17 +57,13 @@ def replay_query(namespace: str, since: int, owner: int | None) -> QuerySet[Even
 
 
 def _read(namespace: str, since: int, owner: int | None, cursor: int) -> list[Event] | None:
-    close_old_connections()
-    try:
-        if since < pruned_through():
-            return None
-        if since > cursor and not Event.objects.filter(id__gte=since).exists():
-            return None  # a position the log never had: it was replaced or restored
-        limit = setting("MAX_REPLAY")
-        rows = list(replay_query(namespace, since, owner)[: limit + 1])
-        return None if len(rows) > limit else rows
-    finally:
-        close_old_connections()
+    if since < pruned_through():
+        return None
+    if since > cursor and not Event.objects.filter(id__gte=since).exists():
+        return None  # a position the log never had: it was replaced or restored
+    limit = setting("MAX_REPLAY")
+    rows = list(replay_query(namespace, since, owner)[: limit + 1])
+    return None if len(rows) > limit else rows
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -74,16 +73,22 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
-def _watermarks(asked: list[None]) -> list[int]:
+def _with_fresh_connection(read: Callable[..., T], *args: Any) -> T:
     close_old_connections()
     try:
-        return [pruned_through()] * len(asked)
+        return read(*args)
     finally:
         close_old_connections()
 
 
+async def _on_pool(read: Callable[..., T], *args: Any) -> T:
+    """``read(*args)`` on the replay pool's threads, with Django's connection cleanup."""
+    return await sync_to_async(_with_fresh_connection, thread_sensitive=False,
+                               executor=_executor())(read, *args)
+
+
 async def _read_watermarks(asked: list[None]) -> list[int]:
-    return await sync_to_async(_watermarks, thread_sensitive=False, executor=_executor())(asked)
+    return [await _on_pool(pruned_through)] * len(asked)
 
 
 # Every resume answered from memory still checks retention: one read serves all that
@@ -108,7 +113,6 @@ async def events_after(namespace: str, since: int, owner: int | None, cursor: in
             return None
         stats.incr("resumes.memory")
         return kept
-    rows = await sync_to_async(_read, thread_sensitive=False, executor=_executor())(
-        namespace, since, owner, cursor)
+    rows = await _on_pool(_read, namespace, since, owner, cursor)
     stats.incr("resumes.reset" if rows is None else "resumes.log")
     return None if rows is None else [event_message(row) for row in rows]

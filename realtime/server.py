@@ -36,8 +36,9 @@ from daphne import server as daphne_server
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+from twisted.internet.tcp import Server as TCPServer
 
-from .daphne_sockets import Adopted, close_websockets, write_now
+from .daphne_sockets import Adopted, close_websockets
 from .frames import WIRE
 from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
 from .inbox import Inbox
@@ -47,6 +48,35 @@ logger = logging.getLogger("realtime.server")
 # Close codes an endpoint may send (RFC 6455, 7.4.1) that autobahn's sendClose()
 # refuses, which docs/protocol.md uses: going away, policy, too big, try again later.
 STANDARD_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
+
+
+def write_now(transport: Any, data: bytes) -> bool:
+    """``transport.write(data)``, sent at once when nothing waits before it; whether it
+    was (then nothing is buffered for the connection).
+
+    Twisted buffers every write and sends it on a later turn of the loop, after
+    registering the socket for writability and before unregistering it: two
+    ``epoll_ctl`` calls and a callback per socket per frame, most of a fan-out's
+    cost per socket (docs/performance.md). On a plain TCP connection with nothing
+    buffered, the socket takes the frame now; what it does not take is handed to
+    Twisted, in order, and so is everything on a TLS or closing connection.
+    """
+    if (type(transport) is TCPServer and not transport.TLS and transport.connected
+            and not transport.disconnecting and not transport._writeDisconnected
+            and not transport._tempDataLen
+            and len(transport.dataBuffer) == transport.offset):
+        try:
+            sent = transport.socket.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            sent = 0  # Twisted's own write finds the error and closes the connection
+        if sent == len(data):
+            return True
+        data = data[sent:]
+    transport.write(data)
+    return False
+
 
 
 class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
@@ -148,8 +178,12 @@ class RealtimeServer(Server):
         reactor.addSystemEventTrigger("before", "shutdown", self.close_websockets)
         super().run()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listening_ports: list[Any] = []
+
     def listen_success(self, port: Any) -> None:
-        self.listening_ports = [*getattr(self, "listening_ports", []), port]
+        self.listening_ports.append(port)
         super().listen_success(port)
 
     def close_websockets(self) -> Any:
@@ -160,7 +194,7 @@ class RealtimeServer(Server):
         storm of 10,000 the exit took 23 s instead of 2.5). Refused, they go to
         another process, or back off until this one is restarted.
         """
-        for port in getattr(self, "listening_ports", []):
+        for port in self.listening_ports:
             port.stopListening()
         return close_websockets([p for p in list(getattr(self, "connections", {}))
                                  if isinstance(p, WebSocketProtocol)])

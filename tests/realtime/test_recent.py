@@ -48,7 +48,7 @@ def test_the_oldest_are_forgotten_and_no_longer_answer(memory: Recent) -> None:
     memory.start(0)
     for position in range(1, 12):
         memory.record(event(position))
-    assert len(memory.ids) <= 8  # at most twice REPLAY_MEMORY between trims
+    assert len(memory.messages) <= 8  # at most twice REPLAY_MEMORY between trims
     assert memory.complete_after is not None and memory.complete_after >= 3
     assert memory.after(memory.complete_after - 1, "orders", "rt.orders") is None
     assert ids(memory.after(memory.complete_after, "orders", "rt.orders")) == list(
@@ -62,12 +62,12 @@ def test_events_for_a_user_a_role_or_everyone_and_control_messages_are_not_kept(
     memory.record(event(1, targeted=True, groups=("rt.user.3",)))
     memory.record(Message(CONTROL, 2, ("rt.user.3",), action="session_ended"))
     memory.record(event(3))
-    assert memory.ids == [3]
+    assert ids(memory.messages) == [3]
     assert ids(memory.after(0, "orders", "rt.orders")) == [3]
 
 
 def test_a_start_with_the_logs_newest_events(memory: Recent) -> None:
-    memory.start(20, [event(18), event(19, targeted=True), event(20)], complete_after=17)
+    memory.start(17, [event(18), event(19, targeted=True), event(20)])
     assert ids(memory.after(17, "orders", "rt.orders")) == [18, 20]
     assert memory.after(16, "orders", "rt.orders") is None
 
