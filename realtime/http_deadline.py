@@ -102,6 +102,25 @@ class HeaderDeadlineChannel(http.HTTPChannel):
         transport.abortConnection()
 
 
+def release_upgraded(transport: Any) -> None:
+    """Lets the HTTP channel a WebSocket upgraded from go, with its request.
+
+    Daphne hands the transport to the WebSocket protocol but leaves Twisted's channel
+    registered as the transport's producer, and the channel keeps Daphne's request (its
+    headers twice over, its body buffer, two addresses) in its list of requests that
+    never finish: about 2 KB per open socket for nothing (docs/performance.md). The
+    channel's one use as producer is to stop reading from a client whose unsent frames
+    pile up; realtime.server drops such a reader instead (``MAX_OUTBOUND_BUFFER``).
+    Called as the WebSocket protocol takes the transport, before Daphne resumes reading.
+    """
+    channel = getattr(transport, "producer", None)
+    if isinstance(channel, http.HTTPChannel):
+        transport.unregisterProducer()
+        # The request still holds the channel until Daphne's upgrade returns; with the
+        # list emptied, neither is left in a reference cycle for the collector.
+        channel.requests.clear()
+
+
 def _channel_with_deadline(factory: Any) -> Any:
     """What ``HTTPFactory.protocol`` makes: Twisted's wrapper that can switch to HTTP/2
     after ALPN, around the HTTP/1.1 channel; here the channel with the deadline."""

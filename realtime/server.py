@@ -40,7 +40,7 @@ from twisted.internet.tcp import Server as TCPServer
 
 from .daphne_sockets import Adopted, close_websockets
 from .frames import WIRE
-from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
+from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory, release_upgraded
 from .inbox import Inbox
 
 logger = logging.getLogger("realtime.server")
@@ -80,6 +80,14 @@ def write_now(transport: Any, data: bytes) -> bool:
 
 
 class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
+    def makeConnection(self, transport: Any) -> None:  # noqa: N802 (Twisted's)
+        release_upgraded(transport)
+        super().makeConnection(transport)
+
+    def onOpen(self) -> None:  # noqa: N802 (autobahn's)
+        super().onOpen()
+        forget_handshake(self)
+
     def serverClose(self, code: int | None = None, reason: str | None = None) -> None:
         if code in STANDARD_CLOSE_CODES:
             reason_utf8 = reason.encode("utf-8")[:123] if reason else None  # RFC 6455's cap
@@ -101,6 +109,25 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
             self.serverClose(message.get("code"), message.get("reason"))
         else:
             super().handle_reply(message)
+
+
+class OpenedRequest:
+    """What Daphne reads of autobahn's handshake request once a socket is open: its path,
+    for the log lines of the socket's end."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+def forget_handshake(protocol: Any) -> None:
+    """Drops what autobahn keeps of an open socket's handshake and never reads again: the
+    raw request, its parsed headers and query, and the request object Daphne keeps for its
+    path (about 2 KB per socket, docs/performance.md). The ASGI scope keeps its own
+    headers for the application."""
+    protocol.request = OpenedRequest(protocol.request.path)
+    protocol.http_request_data = protocol.http_headers = protocol.http_request_params = None
 
 
 class RealtimeWebSocketFactory(WebSocketFactory):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import subprocess
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +202,96 @@ async def test_a_websocket_scope_gets_the_scheme_the_client_used(
 def test_tcp_endpoints_listen_with_a_backlog_for_a_reconnect_storm(endpoint: str,
                                                                   listened: str) -> None:
     assert server.with_backlog(endpoint, 2048) == listened
+
+
+def masked_frame(opcode: int, payload: bytes) -> bytes:
+    """A client's frame (RFC 6455: clients mask), with a zero mask to keep it readable."""
+    assert len(payload) < 126
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+
+
+async def test_an_upgraded_socket_keeps_nothing_of_its_http_request_but_the_path() -> None:
+    """Daphne's upgrade leaves Twisted's HTTP channel registered as the transport's
+    producer, holding Daphne's request, and autobahn keeps the raw handshake and its
+    parsed headers: about 4 KB per open socket. Here the whole upgrade runs as in a
+    server (Daphne's request over Twisted's test transport): the channel and the request
+    are freed by reference counting alone, the socket still carries frames both ways,
+    and its close still logs the path."""
+    from twisted.internet.address import IPv4Address
+    from twisted.internet.error import ConnectionDone
+    from twisted.internet.testing import StringTransport
+    from twisted.python.failure import Failure
+
+    from realtime.http_deadline import RealtimeHTTPFactory
+
+    received: list[dict] = []
+    scopes: list[dict] = []
+
+    async def application(scope: dict, receive: Any, send: Any) -> None:
+        scopes.append(scope)
+        while True:
+            message = await receive()
+            received.append(message)
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+            elif message["type"] == "websocket.receive":
+                await send({"type": "websocket.send", "text": "echo " + message["text"]})
+            else:
+                return
+
+    async def until(condition: Any) -> None:
+        for _ in range(1000):
+            if condition():
+                return
+            await asyncio.sleep(0)
+        raise AssertionError("condition not met")
+
+    daphne = server.RealtimeServer(application, endpoints=["tcp:port=0"])
+    daphne.connections = {}
+    daphne.http_factory = RealtimeHTTPFactory(daphne)
+    daphne.ws_factory = server.RealtimeWebSocketFactory(daphne, server="test")
+    logged: list[tuple[str, str, dict]] = []
+    daphne.action_logger = lambda protocol, action, details: logged.append(
+        (protocol, action, details))
+    channel = daphne.http_factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
+    class TCPTransport(StringTransport):
+        def unregisterProducer(self) -> None:  # noqa: N802 (Twisted's)
+            self.producer = None  # as a TCP connection's: tolerated with none registered
+
+    transport = TCPTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555),
+                                hostAddress=IPv4Address("TCP", "127.0.0.1", 8000))
+    channel.makeConnection(transport)
+    transport.protocol = channel
+    assert transport.producer is not None  # the HTTP channel, until the upgrade
+    channel.dataReceived(
+        b"GET /api/ws?token=t HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n")
+    await until(lambda: b"101 Switching Protocols" in transport.value())
+    (request,) = [p for p in daphne.connections if not isinstance(p, server.WebSocketProtocol)]
+    released = [weakref.ref(request.channel), weakref.ref(request)]
+    # What Daphne's application checker does with a request that is done.
+    del daphne.connections[request]
+    del channel, request
+    gc.disable()  # no cycle collector: freed by reference counting or not at all
+    try:
+        assert [ref() for ref in released] == [None, None]
+    finally:
+        gc.enable()
+
+    socket = transport.protocol
+    assert isinstance(socket, server.RealtimeWebSocketProtocol)
+    assert transport.producer is None
+    assert socket.http_headers is None and socket.http_request_data is None
+    assert socket.request.path == "/api/ws"
+    assert (b"host", b"127.0.0.1:8000") in scopes[0]["headers"]  # the application's own
+    transport.clear()
+    socket.dataReceived(masked_frame(0x1, b"hi"))
+    await until(lambda: b"echo hi" in transport.value())
+    socket.dataReceived(masked_frame(0x8, (1000).to_bytes(2, "big")))
+    assert transport.disconnecting  # the close answered, the connection let go
+    socket.connectionLost(Failure(ConnectionDone()))
+    await until(lambda: received[-1]["type"] == "websocket.disconnect")
+    assert [(action, details["path"]) for _, action, details in logged
+            if action in {"connected", "disconnected"}] == [
+        ("connected", "/api/ws"), ("disconnected", "/api/ws")]
