@@ -8,10 +8,12 @@ itself are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
+from asgiref.sync import markcoroutinefunction
 from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import OriginValidator
 from django.contrib.auth.models import AnonymousUser
@@ -130,11 +132,14 @@ class KeepServerSend:
     def __init__(self, application: Any) -> None:
         self.application = application
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+    @markcoroutinefunction  # an ASGI 3 application to servers that ask (uvicorn)
+    def __call__(self, scope: dict, receive: Any, send: Any) -> Awaitable[Any]:
         # Set on the server's own scope rather than a copy: the middleware below copies
         # it anyway, and each copy is kept for the socket's lifetime.
         scope[RAW_SEND] = send
-        return await self.application(scope, receive, send)
+        # The application's own coroutine, not one awaiting it: a suspended frame per
+        # socket fewer, for the socket's lifetime (docs/performance.md).
+        return self.application(scope, receive, send)
 
 
 class SessionWhenCookie:
@@ -151,12 +156,14 @@ class SessionWhenCookie:
         self.inner = inner
         self.with_session = AuthMiddlewareStack(inner)
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+    @markcoroutinefunction
+    def __call__(self, scope: dict, receive: Any, send: Any) -> Awaitable[Any]:
+        # Returns the next application's coroutine, as KeepServerSend does.
         if any(name == b"cookie" for name, _ in scope.get("headers", ())):
-            return await self.with_session(scope, receive, send)
+            return self.with_session(scope, receive, send)
         # The server's own scope, as KeepServerSend does: the router copies it anyway.
         scope["user"] = ANONYMOUS_USER
-        return await self.inner(scope, receive, send)
+        return self.inner(scope, receive, send)
 
 
 def websocket_stack(inner: Any) -> Any:
