@@ -40,7 +40,8 @@ def route_of(pattern: str) -> str:
 def methods_of(callback: Any) -> set[str] | None:
     """The HTTP methods a DRF view answers; None for a view that does not say."""
     if getattr(callback, "actions", None):
-        return set(callback.actions)
+        # DRF adds "head" to a viewset's actions at its first request.
+        return set(callback.actions) - NOT_OPERATIONS
     cls = getattr(callback, "cls", None)
     if cls is None:
         return None
