@@ -22,9 +22,11 @@ TAG = "realtime"
 
 
 class LockoutAwareBasicScheme(BasicScheme):
-    """HTTP Basic, as DRF's: the lockout changes the answer (429), not the scheme."""
+    """HTTP Basic, as DRF's: the lockout changes the answer (429), not the scheme. A name
+    of its own, as a host may use DRF's BasicAuthentication beside it (``basicAuth``)."""
 
     target_class = "realtime.throttling.LockoutAwareBasicAuthentication"
+    name = "realtimeBasicAuth"
 
 
 def _strings() -> serializers.ListField:
