@@ -8,6 +8,7 @@ class RealtimeConfig(AppConfig):
 
     def ready(self) -> None:
         """Declare realtime's own namespace, then every installed app's ``realtime.py``."""
+        from django.apps import apps
         from django.utils.module_loading import autodiscover_modules
 
         from . import (
@@ -21,3 +22,6 @@ class RealtimeConfig(AppConfig):
         autodiscover_modules("realtime")
         sessions.connect_signals()
         logins.connect_signals()
+        if apps.is_installed("drf_spectacular"):
+            # The HTTP endpoints' OpenAPI shapes; drf-spectacular stays optional.
+            from . import openapi  # noqa: F401

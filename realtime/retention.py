@@ -107,14 +107,19 @@ def prune_batch(through: int, batch: int = PRUNE_BATCH, lease: Lease | None = No
 
 
 def prune(older_than: timedelta | None = None, keep_last: int | None = None,
-          batch: int = PRUNE_BATCH, progress: Callable[[int], None] | None = None) -> int:
+          batch: int = PRUNE_BATCH, progress: Callable[[int], None] | None = None,
+          through: int | None = None) -> int:
     """Delete events older than ``older_than`` (default: the retention setting).
 
     ``keep_last`` keeps at least that many newest events whatever their age. Runs
     in batches of ``batch`` positions; ``progress`` is called with the running
-    total after each batch that deleted something. Returns how many were deleted.
+    total after each batch that deleted something. ``through``: a target
+    ``prune_target`` gave already (``prune_events`` counts its events first, for
+    its percentage), instead of the one from ``older_than`` and ``keep_last``.
+    Returns how many were deleted.
     """
-    through = prune_target(older_than, keep_last)
+    if through is None:
+        through = prune_target(older_than, keep_last)
     if through is None:
         return 0
     total = done = 0

@@ -1,9 +1,13 @@
 """The docs' tables are checked against the code they describe."""
 
+import ast
 import re
+import sys
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 from realtime.events import catalogue, roles
+from tests.support.readme import quick_start_script
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -42,3 +46,25 @@ def test_operations_doc_lists_every_system_check_id():
     documented = {line.split("|")[1].strip().strip("`")
                   for line in table.strip().splitlines()[2:]}
     assert documented == set(re.findall(r'id="(realtime\.[EWI]\d{3})"', source))
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_readme_quick_start_needs_only_the_runtime_requirements():
+    """It runs in a venv of requirements.txt (tests/e2e/test_quick_start.py runs it)."""
+    imported = set()
+    for node in ast.walk(ast.parse(quick_start_script())):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    third_party = imported - sys.stdlib_module_names
+    assert "websockets" in third_party
+    requirements = (DOCS.parent / "requirements.txt").read_text().splitlines()
+    pinned = {canonical(re.split(r"[\[=<>~ ]", line, maxsplit=1)[0])
+              for line in requirements if line.strip() and not line.startswith(("#", "-"))}
+    distributions = packages_distributions()
+    for module in third_party:
+        assert {canonical(d) for d in distributions.get(module, [])} & pinned, module

@@ -182,6 +182,28 @@ def test_check_in_a_bare_host_reports_what_is_missing(workdir: Path, venv: Path)
         assert expected in result.stderr, expected
 
 
+# A host that documents its API with drf-spectacular: realtime/openapi.py describes
+# realtime's endpoints there; the wheel itself does not require drf-spectacular.
+HOST_OPENAPI_SETTINGS = """from .settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, "drf_spectacular"]  # noqa: F405
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+"""
+
+
+def test_a_host_with_drf_spectacular_gets_realtimes_endpoints_described(
+        host: Path, venv: Path, wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read("omni_realtime-1.0.0.dist-info/METADATA").decode()
+    assert "Requires-Dist: drf-spectacular" not in metadata
+    (host / "host" / "settings_openapi.py").write_text(HOST_OPENAPI_SETTINGS)
+    schema = manage(host, venv, "spectacular", "--settings", "host.settings_openapi",
+                    "--validate", "--fail-on-warn")
+    for expected in ("/api/ws/info:", "/api/ws/token/revoke:", "/metrics:",
+                     "$ref: '#/components/schemas/RealtimeInfo'", "realtimeBasicAuth:"):
+        assert expected in schema, expected
+
+
 def test_findstatic_finds_the_js_in_the_venv(host: Path, venv: Path,
                                              site_packages: Path) -> None:
     for name in ("realtime/js/index.js", "realtime/widgets/boot.js", "realtime/admin/stats.js"):

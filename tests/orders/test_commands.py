@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from inventory.models import Inventory, Product
+from orders.management.commands.seed_demo import PRODUCTS
 from orders.models import Customer, Order, Payment
 from orders.simulation import Simulator
 from realtime.roles import identify
@@ -104,3 +106,46 @@ def test_simulate_sales_stops_cleanly_on_ctrl_c(seeded: str, monkeypatch: Any) -
     monkeypatch.setattr(Simulator, "step", step)
     out = run("simulate_sales", "--rate", "1000")
     assert out.strip().endswith("Stopped after 2 actions.")
+
+
+SUMMARY = re.compile(
+    r"^Created (\d+) users, (\d+) customers, (\d+) orders, (\d+) payments, (\d+) products, "
+    r"(\d+) stock rows, (\d+) groups in \d+\.\d\d s$", re.MULTILINE)
+
+
+def group_count() -> int:
+    from django.contrib.auth.models import Group
+
+    return Group.objects.count()
+
+
+def summary_of(out: str) -> tuple[int, ...]:
+    [numbers] = SUMMARY.findall(out)
+    return tuple(int(n) for n in numbers)
+
+
+def test_seed_demo_summary_counts_what_it_created(fast_hasher: None) -> None:
+    before = (*counts(), group_count())
+    out = run("seed_demo")
+    after = (*counts(), group_count())
+    users, customers, orders, payments, products, stock, groups = summary_of(out)
+    assert (users, customers, orders, payments, products, stock, groups) == tuple(
+        later - earlier for earlier, later in zip(before, after, strict=True))
+    assert users == 5 and orders == 6 and products == len(PRODUCTS)
+
+
+def test_seed_demo_summary_of_a_second_run_is_all_zero(seeded: str) -> None:
+    assert summary_of(run("seed_demo")) == (0,) * 7
+
+
+def test_seed_demo_shows_progress_per_stage(seeded: str) -> None:
+    lines = seeded.splitlines()
+    assert lines[:3] == ["groups: 2 of 2", f"products: {len(PRODUCTS)} of {len(PRODUCTS)} "
+                         f"({len(PRODUCTS)} new)", "users: 5 of 5 (5 new)"]
+    assert SUMMARY.match(lines[3])
+
+
+def test_seed_demo_at_verbosity_0_prints_the_summary_alone(fast_hasher: None) -> None:
+    out = run("seed_demo", verbosity=0)
+    assert SUMMARY.fullmatch(out.strip())
+    assert get_user_model().objects.count() == 5

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -114,23 +115,39 @@ def test_a_batch_never_deletes_past_its_target() -> None:
     assert prune_batch(events[1].id) == (0, events[1].id)  # nothing left through it
 
 
+PRUNE_SUMMARY = re.compile(r"deleted (\d+) events older than (\S+) days and (\d+) expired "
+                           r"tokens in \d+\.\d\d s")
+
+
 def test_prune_events_prints_its_progress_and_total() -> None:
     log_events(5, old=True)
     log_events(1)
     out = StringIO()
     call_command("prune_events", "--batch-size", "2", stdout=out)
-    assert out.getvalue().splitlines() == [
-        "deleted 2 events so far", "deleted 4 events so far", "deleted 5 events so far",
-        f"deleted 5 events older than {setting('EVENT_RETENTION_DAYS')} days",
-        "deleted 0 expired tokens"]
+    *progress, summary = out.getvalue().splitlines()
+    assert progress == ["deleted 2 of 5 events (40%)", "deleted 4 of 5 events (80%)",
+                        "deleted 5 of 5 events (100%)"]
+    assert PRUNE_SUMMARY.fullmatch(summary).groups() == (
+        "5", f"{setting('EVENT_RETENTION_DAYS'):g}", "0")
     assert len(kept_ids()) == 1
+
+
+def test_prune_events_summary_is_what_left_the_database() -> None:
+    log_events(7, old=True)
+    log_events(2)
+    before = Event.objects.count()
+    out = StringIO()
+    call_command("prune_events", "--keep-last", "4", stdout=out, verbosity=0)
+    [summary] = out.getvalue().splitlines()  # -v 0: no progress
+    deleted = int(PRUNE_SUMMARY.fullmatch(summary).group(1))
+    assert deleted == before - Event.objects.count() == 5
 
 
 def test_prune_events_keeps_its_options() -> None:
     log_events(4, old=True)
     out = StringIO()
     call_command("prune_events", "--days", "30", stdout=out, verbosity=0)
-    assert out.getvalue() == "deleted 0 events older than 30 days\ndeleted 0 expired tokens\n"
+    assert PRUNE_SUMMARY.fullmatch(out.getvalue().strip()).groups() == ("0", "30", "0")
     call_command("prune_events", "--keep-last", "3", stdout=out, verbosity=0)
     assert len(kept_ids()) == 3
 
@@ -258,6 +275,6 @@ def test_prune_events_deletes_the_rows_of_long_expired_tokens(staff_user: Any) -
         expires_at=timezone.now() - timedelta(hours=2))
     out = StringIO()
     call_command("prune_events", stdout=out, verbosity=0)
-    assert out.getvalue().splitlines()[-1] == "deleted 1 expired tokens"
+    assert PRUNE_SUMMARY.fullmatch(out.getvalue().strip()).group(3) == "1"
     assert IssuedToken.objects.count() == 2
     assert not IssuedToken.objects.filter(pk=stale.pk).exists()
