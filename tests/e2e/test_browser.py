@@ -160,8 +160,18 @@ def order_row(page: Page, order_id: int) -> Any:
     return page.locator(f'[data-rt-part="orders"] > li[data-order-id="{order_id}"]')
 
 
+# What the pages show money as: "$47,829.07" (orders/money.py, widgets/money.js).
+DOLLARS = re.compile(r"^-?\$\d{1,3}(,\d{3})*\.\d{2}$")
+
+
+def dollars(amount: Decimal) -> str:
+    return f"{'-' if amount < 0 else ''}${abs(amount):,.2f}"
+
+
 def revenue(page: Page) -> Decimal:
-    return Decimal(page.locator('[data-rt-part="revenue"]').inner_text())
+    text = page.locator('[data-rt-part="revenue"]').inner_text()
+    assert DOLLARS.match(text), text
+    return Decimal(text.replace("$", "").replace(",", ""))
 
 
 def screenshot(page: Page, name: str, tmp_path: Path) -> Path:
@@ -189,10 +199,10 @@ def test_staff_dashboard_ticker_revenue_and_badge(site: Site, open_tab: Callable
     order_id = site.create_order("bob", "123.45")
     row = order_row(page, order_id)
     expect(row).to_contain_text("Bob Chen", timeout=LIVE)
-    expect(row.locator('[data-rt-part="order-total"]')).to_have_text("123.45")
+    expect(row.locator('[data-rt-part="order-total"]')).to_have_text("$123.45")
     expect(page.locator('[data-rt-part="orders"] > li').first).to_have_attribute(
         "data-order-id", str(order_id))
-    expect(page.locator('[data-rt-part="revenue"]')).to_have_text(str(before + Decimal("123.45")))
+    expect(page.locator('[data-rt-part="revenue"]')).to_have_text(dollars(before + Decimal("123.45")))
 
     site.set_status(order_id, "shipped")
     badge = row.locator('[data-rt-widget="order-status"]')
@@ -201,7 +211,7 @@ def test_staff_dashboard_ticker_revenue_and_badge(site: Site, open_tab: Callable
     expect(badge).to_have_class(re.compile(r"\brt-badge--changed\b"))
 
     site.set_status(order_id, "cancelled")
-    expect(page.locator('[data-rt-part="revenue"]')).to_have_text(str(before), timeout=LIVE)
+    expect(page.locator('[data-rt-part="revenue"]')).to_have_text(dollars(before), timeout=LIVE)
     tab.assert_clean()
 
 

@@ -78,7 +78,8 @@ function tickerMarkup(doc, state) {
   const part = (tag, name, attrs = {}) => el(doc, tag, { "data-rt-part": name, ...attrs });
   const orders = part("ol", "orders");
   for (const o of state.orders ?? []) orders.append(orderRow(doc, o));
-  return el(doc, "div", { "data-rt-widget": "sales-ticker", "data-order-url": "/orders/{id}/" },
+  return el(doc, "div", { "data-rt-widget": "sales-ticker", "data-order-url": "/orders/{id}/",
+    "data-currency": state.currency ?? "USD" },
     part("span", "revenue"), part("span", "orders-today"), orders, part("p", "orders-empty"),
     ...(state.showPayments ? [part("ol", "payments"), part("p", "payments-empty")] : []),
     stateScript(doc, state));
@@ -208,7 +209,8 @@ test("ticker: a created order goes on top with a live badge, and revenue grows",
   ctx.send("order:created", order(2, { total: "20.50", customerName: XSS }));
   const rows = ticker.querySelectorAll("li[data-order-id]");
   assert.deepEqual(rows.map((row) => row.getAttribute("data-order-id")), ["2", "1"]);
-  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "25.50");
+  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "$25.50");
+  assert.equal(rows[0].querySelector('[data-rt-part="order-total"]').textContent, "$20.50");
   assert.equal(ticker.querySelector('[data-rt-part="orders-today"]').textContent, "2");
   assert.ok(ticker.querySelector('[data-rt-part="orders-empty"]').hidden);
   const who = rows[0].querySelector('[data-rt-part="order-customer"]');
@@ -223,6 +225,18 @@ test("ticker: a created order goes on top with a live badge, and revenue grows",
   assert.equal(ticker.querySelectorAll("li[data-order-id]").length, 2, "no duplicate row");
   ctx.send("order:created", order(3));
   assert.deepEqual(texts(ticker.querySelectorAll(".rt-row__ref")), ["#3", "#2"], "bounded to maxItems");
+});
+
+test("ticker: money in the widget's currency, with thousands separators", () => {
+  const ctx = setup();
+  const ticker = tickerMarkup(ctx.doc, { orders: [], revenue: "47000.00", day: TODAY, currency: "EUR" });
+  ctx.mount(ticker);
+  ctx.connect();
+  ctx.send("order:created", order(7, { total: "829.07" }));
+  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "€47,829.07");
+  assert.equal(ticker.querySelector('[data-rt-part="order-total"]').textContent, "€829.07");
+  ctx.send("order:updated", order(7, { total: "1829.07" }));
+  assert.equal(ticker.querySelector('[data-rt-part="order-total"]').textContent, "€1,829.07");
 });
 
 test("ticker: a dropped row's badge stops listening", () => {
@@ -244,7 +258,7 @@ test("ticker: cancelling an order takes it out of today's revenue", () => {
   ctx.connect();
   ctx.send("order:updated", order(9, { total: "40.00", status: "cancelled" }));
   ctx.send("order:status_changed", order(9, { total: "40.00", status: "cancelled", previousStatus: "pending" }));
-  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "60.00");
+  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "$60.00");
   assert.equal(ticker.querySelector('[data-rt-part="orders-today"]').textContent, "2");
 });
 

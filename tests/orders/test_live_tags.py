@@ -83,7 +83,7 @@ def sales(*orders: Order, payments: list[dict] | None = None) -> dict[str, Any]:
 def test_ticker_rows_revenue_and_state(staff_user: Any, alice_order: Order) -> None:
     html = render("{% live_sales_ticker max_items=5 %}", staff_user, sales=sales(alice_order))
     assert 'data-rt-widget="sales-ticker"' in html
-    assert '<span class="rt-stat__value" data-rt-part="revenue">149.90</span>' in html
+    assert '<span class="rt-stat__value" data-rt-part="revenue">$149.90</span>' in html
     assert f'href="/orders/{alice_order.pk}/"' in html
     assert 'data-order-url="/orders/{id}/"' in html
     assert html.count('data-rt-widget="order-status"') == 1, "each row has its live badge"

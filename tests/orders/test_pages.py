@@ -116,7 +116,7 @@ def test_dashboard_shows_revenue_orders_and_resume_point(as_: Any, alice: Any, b
     Order.objects.create(customer=bob.customer, total=Decimal("20.50"), status="confirmed")
     Order.objects.create(customer=bob.customer, total=Decimal("999.00"), status="cancelled")
     html = as_("manager_user").get("/dashboard/").text
-    assert '<span class="rt-stat__value" data-rt-part="revenue">120.50</span>' in html
+    assert '<span class="rt-stat__value" data-rt-part="revenue">$120.50</span>' in html
     assert '<span class="rt-stat__value" data-rt-part="orders-today">2</span>' in html
     assert html.count('class="rt-row" data-order-id=') == 3
     assert config_of(html)["since"] == Event.objects.latest("id").pk
