@@ -156,6 +156,11 @@ export class FakeElement {
     node.parentNode = null;
   }
 
+  appendChild(node) {
+    this.append(node);
+    return node;
+  }
+
   append(...nodes) {
     for (const node of nodes) this.childNodes.push(this._adopt(node));
   }
@@ -245,6 +250,11 @@ export class FakeDocument {
   }
 
   createElement(tag) {
+    return new FakeElement(tag, this);
+  }
+
+  /** SVG elements: the namespace is not modelled, the tag is what the tests query. */
+  createElementNS(_namespace, tag) {
     return new FakeElement(tag, this);
   }
 

@@ -239,6 +239,48 @@ test("ticker: money in the widget's currency, with thousands separators", () => 
   assert.equal(ticker.querySelector('[data-rt-part="order-total"]').textContent, "€1,829.07");
 });
 
+function chartMarkup(doc, state) {
+  return el(doc, "section", { "data-rt-widget": "sales-chart", "data-currency": "USD" },
+    el(doc, "svg", { "data-rt-part": "chart" }), el(doc, "p", { "data-rt-part": "chart-empty" }),
+    stateScript(doc, state));
+}
+
+test("chart: an order in a new minute adds a bar and a revenue point; cancelling takes them off", () => {
+  const ctx = setup();
+  const chart = chartMarkup(ctx.doc, { day: TODAY, showRevenue: true, orders: [order(1)],
+    minutes: [{ minute: `${TODAY}T10:00:00Z`, orders: 1, revenue: "10.00" }] });
+  ctx.mount(chart);
+  ctx.connect();
+  const bars = () => chart.querySelectorAll("rect");
+  assert.equal(bars().length, 1);
+  assert.equal(chart.querySelectorAll("circle").length, 1);
+  assert.ok(chart.querySelector('[data-rt-part="chart-empty"]').hidden);
+
+  ctx.send("order:created", order(2, { total: "1500.00", createdAt: `${TODAY}T10:05:10Z` }));
+  assert.deepEqual(bars().map((b) => b.getAttribute("data-orders")), ["1", "1"]);
+  const point = chart.querySelectorAll("circle")[1];
+  assert.equal(point.getAttribute("data-revenue"), "1500.00");
+  assert.match(bars()[1].querySelector("title").textContent, /10:05 · 1 order · \$1,500\.00/);
+
+  ctx.send("order:created", order(3, { total: "5.00", createdAt: `${TODAY}T10:05:50Z` }));
+  assert.deepEqual(bars().map((b) => b.getAttribute("data-orders")), ["1", "2"], "same minute, same bar");
+  ctx.send("order:status_changed", order(1, { status: "cancelled", previousStatus: "pending" }));
+  assert.equal(bars().length, 1, "the 10:00 bar is gone");
+  assert.equal(chart.querySelectorAll("circle")[0].getAttribute("data-revenue"), "1505.00");
+});
+
+test("chart: without revenue shown, bars only", () => {
+  const ctx = setup();
+  const chart = chartMarkup(ctx.doc, { day: TODAY, showRevenue: false, minutes: [] });
+  ctx.mount(chart);
+  ctx.connect();
+  assert.equal(chart.querySelector('[data-rt-part="chart-empty"]').hidden, false);
+  ctx.send("order:created", order(5, { total: "9.00" }));
+  assert.equal(chart.querySelectorAll("rect").length, 1);
+  assert.equal(chart.querySelectorAll("circle").length, 0);
+  assert.doesNotMatch(chart.querySelector("title").textContent, /\$/);
+});
+
 test("ticker: a dropped row's badge stops listening", () => {
   const ctx = setup();
   const ticker = tickerMarkup(ctx.doc, { orders: [], revenue: "0.00", day: TODAY, maxItems: 1 });
