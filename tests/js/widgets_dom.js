@@ -165,6 +165,13 @@ export class FakeElement {
     for (const node of nodes) this.childNodes.push(this._adopt(node));
   }
 
+  insertBefore(node, reference) {
+    if (!reference) return this.appendChild(node);
+    const adopted = this._adopt(node);
+    this.childNodes.splice(this.childNodes.indexOf(reference), 0, adopted);
+    return adopted;
+  }
+
   prepend(...nodes) {
     this.childNodes.unshift(...nodes.map((node) => this._adopt(node)));
   }

@@ -5,6 +5,7 @@ import * as inventoryWidgets from "../../inventory/static/inventory/widgets/inde
 import { badgeElement } from "../../orders/static/orders/widgets/badge.js";
 import * as orderWidgets from "../../orders/static/orders/widgets/index.js";
 import { orderRow } from "../../orders/static/orders/widgets/ticker.js";
+import { productCard } from "../../inventory/static/inventory/widgets/catalogue.js";
 import { RealtimeSocket } from "../../realtime/static/realtime/js/socket.js";
 import { TOAST_MS } from "../../realtime/static/realtime/widgets/notifications.js";
 import { createPage } from "../../realtime/static/realtime/widgets/page.js";
@@ -281,6 +282,59 @@ test("chart: without revenue shown, bars only", () => {
   assert.doesNotMatch(chart.querySelector("title").textContent, /\$/);
 });
 
+function catalogueMarkup(doc, products, { seesStock = false } = {}) {
+  const attrs = { "data-rt-widget": "product-list", "data-currency": "USD",
+    "data-product-url": "/products/{id}/", ...(seesStock ? { "data-sees-stock": "" } : {}) };
+  return el(doc, "ul", attrs,
+    ...products.map((p) => productCard(doc, p, { url: "/products/{id}/", seesStock })),
+    el(doc, "li", { "data-rt-part": "empty", ...(products.length ? { hidden: "" } : {}) }));
+}
+
+const product = (id, fields = {}) => ({ id, sku: `SKU-${id}`, name: `Product ${id}`, price: "10.00",
+  isActive: true, ...fields });
+
+test("catalogue: prices, names and stock change live; new products go in name order", () => {
+  const ctx = setup();
+  const list = catalogueMarkup(ctx.doc, [product(1, { name: "Bravo" }), product(2, { name: "Delta" })],
+    { seesStock: true });
+  ctx.mount(list);
+  const ws = ctx.connect();
+  assert.deepEqual(subscribes(ws).map((s) => s.namespace), ["products", "inventory"]);
+  const card = (id) => list.querySelector(`li[data-product-id="${id}"]`);
+  const text = (id, name) => card(id).querySelector(`[data-rt-part="${name}"]`).textContent;
+
+  ctx.send("product:price_changed", product(1, { name: "Bravo", price: "1249.50", previousPrice: "10.00" }));
+  assert.equal(text(1, "price"), "$1,249.50");
+  ctx.send("inventory:updated", { productId: 2, sku: "SKU-2", name: "Delta", quantity: 3,
+    previousQuantity: 20, threshold: 10 }, "inventory");
+  assert.equal(text(2, "stock"), "3 in stock");
+
+  ctx.send("product:created", product(3, { name: "Charlie", price: "5.00" }));
+  assert.deepEqual(list.querySelectorAll("li[data-product-id]").map((li) => li.getAttribute("data-product-id")),
+    ["1", "3", "2"]);
+  assert.equal(card(3).querySelector("a").getAttribute("href"), "/products/3/");
+  assert.equal(text(3, "price"), "$5.00");
+
+  ctx.send("product:updated", product(3, { name: XSS, isActive: false }));
+  assert.equal(text(3, "name"), XSS, "text, never markup");
+  assert.ok(card(3).classList.contains("card--inactive"));
+  ctx.send("product:deleted", product(1));
+  assert.equal(card(1), null);
+});
+
+test("catalogue: without stock, inactive products leave the list and no stock is subscribed", () => {
+  const ctx = setup({ role: "guest", namespaces: ["products"] });
+  const list = catalogueMarkup(ctx.doc, [product(1)]);
+  ctx.mount(list);
+  const ws = ctx.connect();
+  assert.deepEqual(subscribes(ws).map((s) => s.namespace), ["products"]);
+  ctx.send("product:updated", product(1, { isActive: false }));
+  assert.equal(list.querySelectorAll("li[data-product-id]").length, 0);
+  assert.equal(list.querySelector('[data-rt-part="empty"]').hidden, false);
+  ctx.send("product:created", product(2, { isActive: false }));
+  assert.equal(list.querySelectorAll("li[data-product-id]").length, 0);
+});
+
 test("ticker: a dropped row's badge stops listening", () => {
   const ctx = setup();
   const ticker = tickerMarkup(ctx.doc, { orders: [], revenue: "0.00", day: TODAY, maxItems: 1 });
@@ -489,7 +543,7 @@ test("product page: a customer reports viewing it, and adding it to the cart", (
     { productId: 3, quantity: 3, action: "added_to_cart" });
   assert.equal(widget.querySelector('[data-rt-part="cart-status"]').textContent, "Added 3 to your cart");
   ctx.send("product:price_changed", { id: 3, price: "79.90", previousPrice: "89.90" }, "products");
-  assert.equal(widget.querySelector('[data-rt-part="price"]').textContent, "79.90");
+  assert.equal(widget.querySelector('[data-rt-part="price"]').textContent, "$79.90");
 });
 
 test("product page: other roles report no activity", () => {
