@@ -259,6 +259,7 @@ test("chart: an order in a new minute adds a bar and a revenue point; cancelling
 
   ctx.send("order:created", order(2, { total: "1500.00", createdAt: `${TODAY}T10:05:10Z` }));
   assert.deepEqual(bars().map((b) => b.getAttribute("data-orders")), ["1", "1"]);
+  assert.equal(bars()[1].getAttribute("data-minute"), `${TODAY}T10:05:00Z`, "as payloads write times");
   const point = chart.querySelectorAll("circle")[1];
   assert.equal(point.getAttribute("data-revenue"), "1500.00");
   assert.match(bars()[1].querySelector("title").textContent, /10:05 · 1 order · \$1,500\.00/);

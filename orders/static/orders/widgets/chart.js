@@ -57,6 +57,8 @@ function svg(doc, name, attributes = {}, parent = null, text = null) {
 }
 
 const round = (n) => Math.round(n * 10) / 10;
+/** A minute as the payloads write times: "2026-11-26T10:05:00Z" (no milliseconds). */
+const isoMinute = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /**
  * Draws the layout into `root` (an <svg>), replacing what it held.
@@ -88,7 +90,7 @@ export function draw(root, plan, { timeZone, money, showRevenue }) {
   for (const bar of plan.bars) {
     const rect = svg(doc, "rect", {
       class: "rt-chart__bar", x: round(bar.x), y: round(bar.y), width: round(bar.width),
-      height: round(bar.height), "data-minute": new Date(bar.minute).toISOString(),
+      height: round(bar.height), "data-minute": isoMinute(bar.minute),
       "data-orders": bar.orders,
     }, g);
     const revenue = showRevenue ? ` · ${formatMoney(bar.revenue, money)}` : "";
@@ -100,7 +102,7 @@ export function draw(root, plan, { timeZone, money, showRevenue }) {
     points: plan.line.map((p) => `${round(p.x)},${round(p.y)}`).join(" ") }, g);
   for (const point of plan.line) {
     svg(doc, "circle", { class: "rt-chart__point", cx: round(point.x), cy: round(point.y), r: 3,
-      "data-minute": new Date(point.minute).toISOString(), "data-revenue": point.revenue }, g);
+      "data-minute": isoMinute(point.minute), "data-revenue": point.revenue }, g);
   }
 }
 
