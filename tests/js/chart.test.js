@@ -53,13 +53,13 @@ test("series: an order of a later day starts that day empty", () => {
   assert.equal(series.day, "2026-11-27");
 });
 
-test("layout: from the hour of the first bucket to the current minute, scaled to nice maxima", () => {
+test("layout: from the first bucket to the current minute, scaled to nice maxima", () => {
   const points = [
     { minute: Date.parse(at("09:10:00")), orders: 3, revenue: "180.00" },
     { minute: Date.parse(at("10:29:00")), orders: 1, revenue: "20.00" },
   ];
   const plan = layout(points, { now: Date.parse(at("10:29:30")), width: 100, height: 50 });
-  assert.equal(plan.start, Date.parse(at("09:00:00")));
+  assert.equal(plan.start, Date.parse(at("09:10:00")));
   assert.equal(plan.end, Date.parse(at("10:30:00")));
   assert.equal(plan.maxOrders, 5);
   assert.equal(plan.maxRevenue, 200);
@@ -68,8 +68,13 @@ test("layout: from the hour of the first bucket to the current minute, scaled to
   assert.equal(plan.line[0].y, 50 - 45);
 });
 
-test("layout: an empty day still spans the last hour", () => {
+test("layout: a recent first bucket or an empty day still spans half an hour", () => {
   const plan = layout([], { now: Date.parse(at("10:29:30")) });
-  assert.equal(plan.end - plan.start, 90 * 60_000);
+  assert.equal(plan.start, Date.parse(at("10:00:00")));
+  assert.equal(plan.end, Date.parse(at("10:30:00")));
+  const recent = layout([{ minute: Date.parse(at("10:28:00")), orders: 1, revenue: "1.00" }],
+    { now: Date.parse(at("10:29:30")), width: 300 });
+  assert.equal(recent.start, Date.parse(at("10:00:00")));
+  assert.equal(recent.bars[0].width, 9, "a minute of a 30-minute window, less a gap");
   assert.deepEqual(plan.bars, []);
 });

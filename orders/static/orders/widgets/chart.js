@@ -15,14 +15,16 @@ import { MinuteSeries, minuteOf } from "./minutes.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+/** The shortest window (so a quiet morning's bars are not a hair wide) and its step. */
+const SPAN = 30 * MINUTE;
+const STEP = 5 * MINUTE;
 /** Plot size and margins, in viewBox units (the SVG scales to its panel). */
 export const BOX = Object.freeze({ width: 640, height: 150, left: 34, right: 64, top: 10, bottom: 22 });
 
 /**
  * Where everything goes, from the buckets alone (no DOM): the time window runs from
- * the hour of the first bucket (at least an hour back) to the end of the current
- * minute; bars are orders on the left axis, points revenue on the right one.
+ * the first bucket (on a 5-minute step, at least 30 minutes back) to the end of the
+ * current minute; bars are orders on the left axis, points revenue on the right one.
  * @param {{minute: number, orders: number, revenue: string}[]} points - oldest first
  * @param {{now: number, width?: number, height?: number}} options
  */
@@ -30,8 +32,8 @@ export function layout(points, { now, width = BOX.width, height = BOX.height }) 
   // The last bucket is never cut off, even from a server clock ahead of this one.
   const last = points.length ? points[points.length - 1].minute : 0;
   const end = Math.max(minuteOf(new Date(now).toISOString()), last) + MINUTE;
-  const first = points.length ? Math.min(points[0].minute, end - HOUR) : end - HOUR;
-  const start = Math.floor(first / HOUR) * HOUR;
+  const first = points.length ? Math.min(points[0].minute, end - SPAN) : end - SPAN;
+  const start = Math.floor(first / STEP) * STEP;
   const span = end - start;
   const barWidth = Math.max(2, (width * MINUTE) / span - 1);
   const maxOrders = niceMax(Math.max(0, ...points.map((p) => p.orders)));
