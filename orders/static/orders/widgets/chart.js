@@ -116,15 +116,27 @@ export function mountSalesChart(root, page) {
   const chart = part(root, "chart");
   const empty = part(root, "chart-empty");
   const options = { timeZone, money: moneyOptions(root), showRevenue: Boolean(state.showRevenue) };
-  const now = page.now ?? (() => Date.now());
+  const now = () => Date.now();
   const render = () => {
     const points = series.points();
     draw(chart, layout(points, { now: now() }), options);
     if (empty) empty.hidden = points.length > 0;
   };
   render();
+  // The window ends at the current minute: redraw each minute so it follows the clock.
+  let mounted = true;
+  const tick = () => {
+    if (!mounted) return;
+    render();
+    page.setTimeout(tick, MINUTE);
+  };
+  page.setTimeout(tick, MINUTE);
   page.subscribe("orders");
-  return page.listen(["orders:*"], (type, order) => {
+  const off = page.listen(["orders:*"], (type, order) => {
     if (series.apply(type, order)) render();
   });
+  return () => {
+    mounted = false;
+    off();
+  };
 }
