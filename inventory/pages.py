@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 
 from orders.permissions import access_of, identity_of
 from realtime.events import Access
-from realtime.templatetags.realtime import live_snapshot
+from realtime.templatetags.realtime import live_snapshot, url_pattern
 
 from .events import inventory_payload
 from .models import Inventory, Product
@@ -46,9 +46,13 @@ def visible_products(request: HttpRequest) -> QuerySet[Product]:
 
 
 def product_list(request: HttpRequest) -> HttpResponse:
-    """``/products/``: the catalogue, with stock levels for roles that see inventory."""
+    """``/products/``: the catalogue, with stock levels for roles that see inventory,
+    kept live by its widget (inventory/static/inventory/widgets/catalogue.js)."""
+    with live_snapshot() as since:
+        products = list(visible_products(request))
     return render(request, "inventory/product_list.html", {
-        "products": visible_products(request), "sees_stock": sees_stock(request),
+        "products": products, "sees_stock": sees_stock(request), "realtime_since": since,
+        "product_url": url_pattern("product-detail"),
     })
 
 

@@ -51,18 +51,39 @@ def stock_transitions(previous: int, quantity: int, threshold: int) -> list[str]
     return events
 
 
+def arrival_transitions(quantity: int, threshold: int) -> list[str]:
+    """The threshold events of a new stock row: where it starts is news in itself.
+
+    A row created at or below its threshold is low (and out at 0) from its first
+    moment, so the alert panels hear of it as they would of a fall; a row above its
+    threshold is restocked, as a rise from nothing.
+    """
+    return [event_type for event_type, applies in (
+        ("inventory:low_stock", quantity <= threshold),
+        ("inventory:out_of_stock", quantity <= 0),
+        ("inventory:restocked", quantity > threshold),
+    ) if applies]
+
+
 def inventory_saved(sender: type[Inventory], instance: Inventory, created: bool,
                     raw: bool = False, **kwargs: Any) -> None:
-    """Every save is inventory:updated; a new row counts as rising from 0."""
+    """Every save is inventory:updated (a new row's previousQuantity is 0); its
+    threshold events come from ``arrival_transitions`` for a new row, from
+    ``stock_transitions`` for a change."""
     if raw:
         return
     previous = 0 if created else instance.loaded_value("quantity")
     payload = inventory_payload(instance, previous)
     emit("inventory:updated", payload)
-    if previous is not None:
-        for event_type in stock_transitions(previous, instance.quantity,
-                                            instance.low_stock_threshold):
-            emit(event_type, payload)
+    threshold = instance.low_stock_threshold
+    if created:
+        transitions = arrival_transitions(instance.quantity, threshold)
+    elif previous is not None:
+        transitions = stock_transitions(previous, instance.quantity, threshold)
+    else:
+        transitions = []
+    for event_type in transitions:
+        emit(event_type, payload)
     instance.remember_saved()
 
 

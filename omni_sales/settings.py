@@ -160,6 +160,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The shop's currency (ISO 4217): how pages and widgets show money (orders/money.py).
+CURRENCY = os.environ.get("CURRENCY", "USD")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMinute
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -22,7 +23,7 @@ from realtime.events import Access
 from realtime.templatetags.realtime import live_snapshot
 
 from .events import order_payload, payment_payload
-from .formats import money
+from .formats import iso_utc, money
 from .models import Order, Payment
 from .permissions import access_of, identity_of
 
@@ -59,10 +60,24 @@ def revenue_today(now: datetime | None = None) -> tuple[Decimal, int]:
     return totals["revenue"] or Decimal("0.00"), totals["count"]
 
 
+def sales_per_minute(now: datetime | None = None) -> list[dict[str, Any]]:
+    """Today's orders and revenue per minute, oldest first, with ``revenue_today``'s rule:
+    ``[{"minute": ISO UTC, "orders": 3, "revenue": "120.00"}, …]``, minutes without
+    orders left out. One grouped query (TruncMinute) however many orders the day has."""
+    start, end = today_range(now)
+    rows = (Order.objects.filter(created_at__gte=start, created_at__lt=end)
+            .exclude(status__in=EXCLUDED_FROM_REVENUE)
+            .annotate(minute=TruncMinute("created_at")).values("minute")
+            .annotate(orders=Count("id"), revenue=Sum("total")).order_by("minute"))
+    return [{"minute": iso_utc(row["minute"]), "orders": row["orders"],
+             "revenue": money(row["revenue"])} for row in rows]
+
+
 def sales_snapshot(max_items: int = 10, payments: bool = True,
                    now: datetime | None = None) -> dict[str, Any]:
     """The state ``{% live_sales_ticker %}`` starts from: the latest orders and payments
-    (protocol payloads, newest first), today's revenue and order count (``revenue_today``).
+    (protocol payloads, newest first), today's revenue and order count (``revenue_today``)
+    and per minute (``sales_per_minute``, for ``{% live_sales_chart %}``).
     Read it inside ``live_snapshot()`` so the page resumes from the right event."""
     revenue, count = revenue_today(now)
     orders = Order.objects.select_related("customer").order_by("-created_at", "-id")
@@ -78,6 +93,7 @@ def sales_snapshot(max_items: int = 10, payments: bool = True,
         "ordersToday": count,
         "day": timezone.localdate(now).isoformat(),
         "excluded": [str(status) for status in EXCLUDED_FROM_REVENUE],
+        "perMinute": sales_per_minute(now),
     }
 
 

@@ -141,3 +141,24 @@ def live_sales_ticker(context: template.Context, max_items: int = 10,
     return widget_context(context, visible=True, orders=orders, payments=payments, order_url=order_url,
                  show_payments=show_payments, revenue=state["revenue"],
                  orders_today=state["ordersToday"], state=json_state(state))
+
+
+
+@register.inclusion_tag("orders/widgets/live_sales_chart.html", takes_context=True)
+def live_sales_chart(context: template.Context,
+                     sales: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Today's orders and revenue per minute as a chart, kept live by ``order:*``.
+
+    ``sales`` (default: ``sales`` in the context) is ``orders.pages.sales_snapshot``:
+    ``perMinute`` buckets, ``orders`` (so their events are not counted twice), ``day``
+    and ``excluded``. Shown to the roles that see today's revenue in the ticker (those
+    that see every order); nothing, not even the figures in the page's JSON, for others.
+    """
+    if access_to(context, "orders") is not Access.ALL:
+        return widget_context(context, visible=False)
+    sales = sales if sales is not None else (context.get("sales") or {})
+    minutes = list(sales.get("perMinute") or [])
+    state = {"minutes": minutes, "orders": list(sales.get("orders") or []),
+             "day": sales.get("day"), "excluded": list(sales.get("excluded") or []),
+             "showRevenue": True}
+    return widget_context(context, visible=True, minutes=minutes, state=json_state(state))

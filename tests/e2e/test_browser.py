@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.servers import DEMO_PASSWORD, ROOT, DaphneServer, Project
+from tests.support.servers import DEMO_PASSWORD, ROOT, DaphneServer, Project, RedisServer
 
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -160,8 +160,18 @@ def order_row(page: Page, order_id: int) -> Any:
     return page.locator(f'[data-rt-part="orders"] > li[data-order-id="{order_id}"]')
 
 
+# What the pages show money as: "$47,829.07" (orders/money.py, widgets/money.js).
+DOLLARS = re.compile(r"^-?\$\d{1,3}(,\d{3})*\.\d{2}$")
+
+
+def dollars(amount: Decimal) -> str:
+    return f"{'-' if amount < 0 else ''}${abs(amount):,.2f}"
+
+
 def revenue(page: Page) -> Decimal:
-    return Decimal(page.locator('[data-rt-part="revenue"]').inner_text())
+    text = page.locator('[data-rt-part="revenue"]').inner_text()
+    assert DOLLARS.match(text), text
+    return Decimal(text.replace("$", "").replace(",", ""))
 
 
 def screenshot(page: Page, name: str, tmp_path: Path) -> Path:
@@ -189,10 +199,10 @@ def test_staff_dashboard_ticker_revenue_and_badge(site: Site, open_tab: Callable
     order_id = site.create_order("bob", "123.45")
     row = order_row(page, order_id)
     expect(row).to_contain_text("Bob Chen", timeout=LIVE)
-    expect(row.locator('[data-rt-part="order-total"]')).to_have_text("123.45")
+    expect(row.locator('[data-rt-part="order-total"]')).to_have_text("$123.45")
     expect(page.locator('[data-rt-part="orders"] > li').first).to_have_attribute(
         "data-order-id", str(order_id))
-    expect(page.locator('[data-rt-part="revenue"]')).to_have_text(str(before + Decimal("123.45")))
+    expect(page.locator('[data-rt-part="revenue"]')).to_have_text(dollars(before + Decimal("123.45")))
 
     site.set_status(order_id, "shipped")
     badge = row.locator('[data-rt-widget="order-status"]')
@@ -201,7 +211,7 @@ def test_staff_dashboard_ticker_revenue_and_badge(site: Site, open_tab: Callable
     expect(badge).to_have_class(re.compile(r"\brt-badge--changed\b"))
 
     site.set_status(order_id, "cancelled")
-    expect(page.locator('[data-rt-part="revenue"]')).to_have_text(str(before), timeout=LIVE)
+    expect(page.locator('[data-rt-part="revenue"]')).to_have_text(dollars(before), timeout=LIVE)
     tab.assert_clean()
 
 
@@ -343,3 +353,108 @@ def test_manager_sees_payments_and_stock_toasts(site: Site, open_tab: Callable[.
     expect(toasts).to_contain_text("HD Webcam (WC-005) is out of stock")
     expect(page.locator('[data-rt-part="stock-items"] li').first).to_contain_text("HD Webcam")
     tab.assert_clean()
+
+
+def bars_by_minute(page: Page) -> dict[str, int]:
+    """The chart's bars: minute (ISO) → orders."""
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        '[data-rt-widget="sales-chart"] rect[data-minute]')].map(
+        (r) => [r.getAttribute('data-minute'), Number(r.getAttribute('data-orders'))]))""")
+
+
+def test_dashboard_money_and_chart_of_today(site: Site, open_tab: Callable[..., Tab]) -> None:
+    tab = open_tab("staff")
+    page = tab.page
+    wait_live(page)
+    revenue(page)  # asserts "$12,345.67"
+    totals = page.locator('[data-rt-part="order-total"]').all_inner_texts()
+    assert totals and all(DOLLARS.match(total) for total in totals), totals
+    chart = page.locator('[data-rt-widget="sales-chart"]')
+    expect(chart.locator("rect[data-minute]").first).to_be_visible()
+    before = bars_by_minute(page)
+    assert sum(before.values()) >= 1, "the seeded orders of today are on the chart"
+    points = chart.locator("circle.rt-chart__point")
+    expect(points).to_have_count(len(before))  # staff see today's revenue: a point per bar
+
+    order_id = site.create_order("alice", "1500.00")
+    minute = site.shell("from orders.models import Order\n"
+                        "from orders.formats import iso_utc\n"
+                        f"created = Order.objects.get(pk={order_id}).created_at\n"
+                        "print(iso_utc(created.replace(second=0, microsecond=0)))\n")
+    bar = chart.locator(f'rect[data-minute="{minute}"]')
+    expect(bar).to_have_attribute("data-orders", str(before.get(minute, 0) + 1), timeout=LIVE)
+    after = bars_by_minute(page)
+    assert len(after) == len(before) + (minute not in before)
+    expect(points).to_have_count(len(after))
+    expect(bar.locator("title")).to_contain_text("$")
+    tab.assert_clean()
+
+
+def test_product_list_follows_prices_new_products_and_stock(site: Site,
+                                                            open_tab: Callable[..., Tab]) -> None:
+    tab = open_tab("staff")
+    page = tab.page
+    page.goto("/products/")
+    wait_live(page)
+    product_id = int(site.shell("from inventory.models import Product\n"
+                                "print(Product.objects.get(sku='DK-006').pk)\n"))
+    card = page.locator(f'[data-rt-widget="product-list"] li[data-product-id="{product_id}"]')
+    expect(card.locator('[data-rt-part="price"]')).to_have_text(DOLLARS)
+
+    site.shell("from decimal import Decimal\n"
+               "from inventory.models import Product\n"
+               "product = Product.objects.get(sku='DK-006')\n"
+               "product.price = Decimal('1234.50')\n"
+               "product.save()\n")
+    expect(card.locator('[data-rt-part="price"]')).to_have_text("$1,234.50", timeout=LIVE)
+
+    site.shell("from inventory.models import Inventory\n"
+               "stock = Inventory.objects.get(product__sku='DK-006')\n"
+               "stock.quantity = 7\n"
+               "stock.save()\n")
+    expect(card.locator('[data-rt-part="stock"]')).to_have_text("7 in stock", timeout=LIVE)
+
+    sku = f"NEW-{uuid.uuid4().hex[:6]}"
+    new_id = int(site.shell("from decimal import Decimal\n"
+                            "from inventory.models import Product\n"
+                            f"print(Product.objects.create(sku={sku!r}, name='Aardvark Mat',"
+                            " price=Decimal('19.00')).pk)\n"))
+    new = page.locator(f'[data-rt-widget="product-list"] li[data-product-id="{new_id}"]')
+    expect(new).to_contain_text("Aardvark Mat", timeout=LIVE)
+    expect(new.locator('[data-rt-part="price"]')).to_have_text("$19.00")
+    cards = page.locator('[data-rt-widget="product-list"] li[data-product-id]')
+    live = [card.get_attribute("data-product-id") for card in cards.all()]
+    page.reload()  # the new card went where the server lists it
+    wait_live(page)
+    assert [card.get_attribute("data-product-id") for card in cards.all()] == live
+    tab.assert_clean()
+
+
+def test_admin_live_stats_turn_red_while_the_store_is_down(browser: Browser,
+                                                          tmp_path: Path) -> None:
+    """On Redis (the embedded default's store is the database, which the page's own
+    server needs anyway): redis-server killed, then started again."""
+    redis = RedisServer.start(tmp_path)
+    project = Project.create(tmp_path / "project", redis_url=redis.url)
+    server = DaphneServer.start(project)
+    context = browser.new_context(base_url=server.http, viewport={"width": 1280, "height": 860})
+    try:
+        page = context.new_page()
+        log_in(page, "admin", then="/admin/realtime/processstats/")
+        dot = page.locator("#realtime-stats .rt-dot")
+        status = page.locator('#realtime-stats [data-field="status"]')
+        expect(dot).to_have_attribute("data-state", "live", timeout=LIVE)
+        expect(status).to_have_text("live")
+        expect(page.locator('#realtime-stats [data-field="store.backend"]')).to_have_text("redis")
+
+        redis.kill()
+        expect(dot).to_have_attribute("data-state", "error", timeout=LIVE)
+        expect(status).to_contain_text("store down")
+
+        redis.restart(tmp_path)
+        expect(dot).to_have_attribute("data-state", "live", timeout=RECONNECT)
+        expect(status).to_have_text("live")
+    finally:
+        context.close()
+        server.stop()
+        redis.stop()

@@ -50,13 +50,26 @@ def test_catalogue_with_stock_for_staff(client: Client, staff_user: Any,
     assert "Old Thing" in html and "40 in stock" in html
 
 
+def test_catalogue_is_live_with_prices_in_the_shop_currency(client: Client, staff_user: Any,
+                                                            catalogue: dict[str, Product]) -> None:
+    anonymous = client.get("/products/").text
+    assert 'data-rt-widget="product-list" data-currency="USD"' in anonymous
+    assert 'data-product-url="/products/{id}/"' in anonymous
+    assert "data-sees-stock" not in anonymous
+    product = catalogue["plenty"]
+    assert f'data-product-id="{product.pk}"' in anonymous
+    assert 'data-rt-part="price">$10.00<' in anonymous
+    staff = login(client, staff_user).get("/products/").text
+    assert "data-sees-stock" in staff and 'data-rt-part="stock">40 in stock<' in staff
+
+
 def test_product_page_for_a_customer_has_add_to_cart(client: Client, alice: Any,
                                                      catalogue: dict[str, Product]) -> None:
     product = catalogue["plenty"]
     html = login(client, alice).get(f"/products/{product.pk}/").text
     assert f'data-rt-widget="product" data-product-id="{product.pk}"' in html
     assert 'data-rt-part="cart"' in html and "Add to cart" in html
-    assert 'data-rt-part="price">10.00<' in html
+    assert 'data-rt-part="price">$10.00<' in html
     assert "in stock" not in html, "customers do not see inventory"
     assert 'id="rt-config"' in html
 

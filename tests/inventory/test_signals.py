@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from inventory.models import Inventory, Product
-from inventory.signals import stock_transitions
+from inventory.signals import arrival_transitions, stock_transitions
 
 LOW, OUT, RESTOCKED = "inventory:low_stock", "inventory:out_of_stock", "inventory:restocked"
 
@@ -43,11 +43,23 @@ def test_zero_threshold_out_of_stock_is_also_low() -> None:
     assert stock_transitions(1, 0, threshold=0) == [LOW, OUT]
 
 
+@pytest.mark.parametrize(("quantity", "expected"), [
+    (50, [RESTOCKED]),
+    (11, [RESTOCKED]),
+    (10, [LOW]),
+    (3, [LOW]),
+    (0, [LOW, OUT]),
+    (-1, [LOW, OUT]),
+])
+def test_arrival_transitions(quantity: int, expected: list[str]) -> None:
+    assert arrival_transitions(quantity, threshold=10) == expected
+
+
 @pytest.mark.django_db
 class TestInventoryEvents:
     def test_new_row_counts_from_zero(self, product: Product, event_log: Any) -> None:
         Inventory.objects.create(product=product, quantity=5)
-        [updated] = event_log("inventory")
+        updated = event_log("inventory")[0]
         assert updated.type == "inventory:updated"
         assert (updated.payload["previousQuantity"], updated.payload["quantity"]) == (0, 5)
 
@@ -55,6 +67,25 @@ class TestInventoryEvents:
                                                   event_log: Any) -> None:
         Inventory.objects.create(product=product, quantity=50)
         assert types(event_log("inventory")) == ["inventory:updated", RESTOCKED]
+
+    @pytest.mark.parametrize(("quantity", "expected"), [
+        (10, [LOW]),
+        (4, [LOW]),
+        (0, [LOW, OUT]),
+    ])
+    def test_new_row_at_or_below_threshold_is_low(self, product: Product, event_log: Any,
+                                                  quantity: int, expected: list[str]) -> None:
+        Inventory.objects.create(product=product, quantity=quantity, low_stock_threshold=10)
+        events = event_log("inventory")
+        assert types(events) == ["inventory:updated", *expected]
+        low = events[1]
+        assert (low.payload["quantity"], low.payload["threshold"]) == (quantity, 10)
+
+    def test_new_low_row_is_low_once(self, product: Product, event_log: Any) -> None:
+        stock = Inventory.objects.create(product=product, quantity=4, low_stock_threshold=10)
+        stock.quantity = 3
+        stock.save()
+        assert types(event_log("inventory")).count(LOW) == 1
 
     def test_every_save_is_updated(self, stock: Inventory, event_log: Any) -> None:
         before = len(event_log("inventory"))

@@ -156,8 +156,20 @@ export class FakeElement {
     node.parentNode = null;
   }
 
+  appendChild(node) {
+    this.append(node);
+    return node;
+  }
+
   append(...nodes) {
     for (const node of nodes) this.childNodes.push(this._adopt(node));
+  }
+
+  insertBefore(node, reference) {
+    if (!reference) return this.appendChild(node);
+    const adopted = this._adopt(node);
+    this.childNodes.splice(this.childNodes.indexOf(reference), 0, adopted);
+    return adopted;
   }
 
   prepend(...nodes) {
@@ -245,6 +257,11 @@ export class FakeDocument {
   }
 
   createElement(tag) {
+    return new FakeElement(tag, this);
+  }
+
+  /** SVG elements: the namespace is not modelled, the tag is what the tests query. */
+  createElementNS(_namespace, tag) {
     return new FakeElement(tag, this);
   }
 

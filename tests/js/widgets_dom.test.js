@@ -5,6 +5,7 @@ import * as inventoryWidgets from "../../inventory/static/inventory/widgets/inde
 import { badgeElement } from "../../orders/static/orders/widgets/badge.js";
 import * as orderWidgets from "../../orders/static/orders/widgets/index.js";
 import { orderRow } from "../../orders/static/orders/widgets/ticker.js";
+import { productCard } from "../../inventory/static/inventory/widgets/catalogue.js";
 import { RealtimeSocket } from "../../realtime/static/realtime/js/socket.js";
 import { TOAST_MS } from "../../realtime/static/realtime/widgets/notifications.js";
 import { createPage } from "../../realtime/static/realtime/widgets/page.js";
@@ -78,7 +79,8 @@ function tickerMarkup(doc, state) {
   const part = (tag, name, attrs = {}) => el(doc, tag, { "data-rt-part": name, ...attrs });
   const orders = part("ol", "orders");
   for (const o of state.orders ?? []) orders.append(orderRow(doc, o));
-  return el(doc, "div", { "data-rt-widget": "sales-ticker", "data-order-url": "/orders/{id}/" },
+  return el(doc, "div", { "data-rt-widget": "sales-ticker", "data-order-url": "/orders/{id}/",
+    "data-currency": state.currency ?? "USD" },
     part("span", "revenue"), part("span", "orders-today"), orders, part("p", "orders-empty"),
     ...(state.showPayments ? [part("ol", "payments"), part("p", "payments-empty")] : []),
     stateScript(doc, state));
@@ -208,7 +210,8 @@ test("ticker: a created order goes on top with a live badge, and revenue grows",
   ctx.send("order:created", order(2, { total: "20.50", customerName: XSS }));
   const rows = ticker.querySelectorAll("li[data-order-id]");
   assert.deepEqual(rows.map((row) => row.getAttribute("data-order-id")), ["2", "1"]);
-  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "25.50");
+  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "$25.50");
+  assert.equal(rows[0].querySelector('[data-rt-part="order-total"]').textContent, "$20.50");
   assert.equal(ticker.querySelector('[data-rt-part="orders-today"]').textContent, "2");
   assert.ok(ticker.querySelector('[data-rt-part="orders-empty"]').hidden);
   const who = rows[0].querySelector('[data-rt-part="order-customer"]');
@@ -223,6 +226,114 @@ test("ticker: a created order goes on top with a live badge, and revenue grows",
   assert.equal(ticker.querySelectorAll("li[data-order-id]").length, 2, "no duplicate row");
   ctx.send("order:created", order(3));
   assert.deepEqual(texts(ticker.querySelectorAll(".rt-row__ref")), ["#3", "#2"], "bounded to maxItems");
+});
+
+test("ticker: money in the widget's currency, with thousands separators", () => {
+  const ctx = setup();
+  const ticker = tickerMarkup(ctx.doc, { orders: [], revenue: "47000.00", day: TODAY, currency: "EUR" });
+  ctx.mount(ticker);
+  ctx.connect();
+  ctx.send("order:created", order(7, { total: "829.07" }));
+  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "€47,829.07");
+  assert.equal(ticker.querySelector('[data-rt-part="order-total"]').textContent, "€829.07");
+  ctx.send("order:updated", order(7, { total: "1829.07" }));
+  assert.equal(ticker.querySelector('[data-rt-part="order-total"]').textContent, "€1,829.07");
+});
+
+function chartMarkup(doc, state) {
+  return el(doc, "section", { "data-rt-widget": "sales-chart", "data-currency": "USD" },
+    el(doc, "svg", { "data-rt-part": "chart" }), el(doc, "p", { "data-rt-part": "chart-empty" }),
+    stateScript(doc, state));
+}
+
+test("chart: an order in a new minute adds a bar and a revenue point; cancelling takes them off", () => {
+  const ctx = setup();
+  const chart = chartMarkup(ctx.doc, { day: TODAY, showRevenue: true, orders: [order(1)],
+    minutes: [{ minute: `${TODAY}T10:00:00Z`, orders: 1, revenue: "10.00" }] });
+  ctx.mount(chart);
+  ctx.connect();
+  const bars = () => chart.querySelectorAll("rect");
+  assert.equal(bars().length, 1);
+  assert.equal(chart.querySelectorAll("circle").length, 1);
+  assert.ok(chart.querySelector('[data-rt-part="chart-empty"]').hidden);
+
+  ctx.send("order:created", order(2, { total: "1500.00", createdAt: `${TODAY}T10:05:10Z` }));
+  assert.deepEqual(bars().map((b) => b.getAttribute("data-orders")), ["1", "1"]);
+  assert.equal(bars()[1].getAttribute("data-minute"), `${TODAY}T10:05:00Z`, "as payloads write times");
+  const point = chart.querySelectorAll("circle")[1];
+  assert.equal(point.getAttribute("data-revenue"), "1500.00");
+  assert.match(bars()[1].querySelector("title").textContent, /10:05 · 1 order · \$1,500\.00/);
+
+  ctx.send("order:created", order(3, { total: "5.00", createdAt: `${TODAY}T10:05:50Z` }));
+  assert.deepEqual(bars().map((b) => b.getAttribute("data-orders")), ["1", "2"], "same minute, same bar");
+  ctx.send("order:status_changed", order(1, { status: "cancelled", previousStatus: "pending" }));
+  assert.equal(bars().length, 1, "the 10:00 bar is gone");
+  assert.equal(chart.querySelectorAll("circle")[0].getAttribute("data-revenue"), "1505.00");
+});
+
+test("chart: without revenue shown, bars only", () => {
+  const ctx = setup();
+  const chart = chartMarkup(ctx.doc, { day: TODAY, showRevenue: false, minutes: [] });
+  ctx.mount(chart);
+  ctx.connect();
+  assert.equal(chart.querySelector('[data-rt-part="chart-empty"]').hidden, false);
+  ctx.send("order:created", order(5, { total: "9.00" }));
+  assert.equal(chart.querySelectorAll("rect").length, 1);
+  assert.equal(chart.querySelectorAll("circle").length, 0);
+  assert.doesNotMatch(chart.querySelector("title").textContent, /\$/);
+});
+
+function catalogueMarkup(doc, products, { seesStock = false } = {}) {
+  const attrs = { "data-rt-widget": "product-list", "data-currency": "USD",
+    "data-product-url": "/products/{id}/", ...(seesStock ? { "data-sees-stock": "" } : {}) };
+  return el(doc, "ul", attrs,
+    ...products.map((p) => productCard(doc, p, { url: "/products/{id}/", seesStock })),
+    el(doc, "li", { "data-rt-part": "empty", ...(products.length ? { hidden: "" } : {}) }));
+}
+
+const product = (id, fields = {}) => ({ id, sku: `SKU-${id}`, name: `Product ${id}`, price: "10.00",
+  isActive: true, ...fields });
+
+test("catalogue: prices, names and stock change live; new products go in name order", () => {
+  const ctx = setup();
+  const list = catalogueMarkup(ctx.doc, [product(1, { name: "Bravo" }), product(2, { name: "Delta" })],
+    { seesStock: true });
+  ctx.mount(list);
+  const ws = ctx.connect();
+  assert.deepEqual(subscribes(ws).map((s) => s.namespace), ["products", "inventory"]);
+  const card = (id) => list.querySelector(`li[data-product-id="${id}"]`);
+  const text = (id, name) => card(id).querySelector(`[data-rt-part="${name}"]`).textContent;
+
+  ctx.send("product:price_changed", product(1, { name: "Bravo", price: "1249.50", previousPrice: "10.00" }));
+  assert.equal(text(1, "price"), "$1,249.50");
+  ctx.send("inventory:updated", { productId: 2, sku: "SKU-2", name: "Delta", quantity: 3,
+    previousQuantity: 20, threshold: 10 }, "inventory");
+  assert.equal(text(2, "stock"), "3 in stock");
+
+  ctx.send("product:created", product(3, { name: "Charlie", price: "5.00" }));
+  assert.deepEqual(list.querySelectorAll("li[data-product-id]").map((li) => li.getAttribute("data-product-id")),
+    ["1", "3", "2"]);
+  assert.equal(card(3).querySelector("a").getAttribute("href"), "/products/3/");
+  assert.equal(text(3, "price"), "$5.00");
+
+  ctx.send("product:updated", product(3, { name: XSS, isActive: false }));
+  assert.equal(text(3, "name"), XSS, "text, never markup");
+  assert.ok(card(3).classList.contains("card--inactive"));
+  ctx.send("product:deleted", product(1));
+  assert.equal(card(1), null);
+});
+
+test("catalogue: without stock, inactive products leave the list and no stock is subscribed", () => {
+  const ctx = setup({ role: "guest", namespaces: ["products"] });
+  const list = catalogueMarkup(ctx.doc, [product(1)]);
+  ctx.mount(list);
+  const ws = ctx.connect();
+  assert.deepEqual(subscribes(ws).map((s) => s.namespace), ["products"]);
+  ctx.send("product:updated", product(1, { isActive: false }));
+  assert.equal(list.querySelectorAll("li[data-product-id]").length, 0);
+  assert.equal(list.querySelector('[data-rt-part="empty"]').hidden, false);
+  ctx.send("product:created", product(2, { isActive: false }));
+  assert.equal(list.querySelectorAll("li[data-product-id]").length, 0);
 });
 
 test("ticker: a dropped row's badge stops listening", () => {
@@ -244,7 +355,7 @@ test("ticker: cancelling an order takes it out of today's revenue", () => {
   ctx.connect();
   ctx.send("order:updated", order(9, { total: "40.00", status: "cancelled" }));
   ctx.send("order:status_changed", order(9, { total: "40.00", status: "cancelled", previousStatus: "pending" }));
-  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "60.00");
+  assert.equal(ticker.querySelector('[data-rt-part="revenue"]').textContent, "$60.00");
   assert.equal(ticker.querySelector('[data-rt-part="orders-today"]').textContent, "2");
 });
 
@@ -433,7 +544,7 @@ test("product page: a customer reports viewing it, and adding it to the cart", (
     { productId: 3, quantity: 3, action: "added_to_cart" });
   assert.equal(widget.querySelector('[data-rt-part="cart-status"]').textContent, "Added 3 to your cart");
   ctx.send("product:price_changed", { id: 3, price: "79.90", previousPrice: "89.90" }, "products");
-  assert.equal(widget.querySelector('[data-rt-part="price"]').textContent, "79.90");
+  assert.equal(widget.querySelector('[data-rt-part="price"]').textContent, "$79.90");
 });
 
 test("product page: other roles report no activity", () => {

@@ -83,7 +83,7 @@ def sales(*orders: Order, payments: list[dict] | None = None) -> dict[str, Any]:
 def test_ticker_rows_revenue_and_state(staff_user: Any, alice_order: Order) -> None:
     html = render("{% live_sales_ticker max_items=5 %}", staff_user, sales=sales(alice_order))
     assert 'data-rt-widget="sales-ticker"' in html
-    assert '<span class="rt-stat__value" data-rt-part="revenue">149.90</span>' in html
+    assert '<span class="rt-stat__value" data-rt-part="revenue">$149.90</span>' in html
     assert f'href="/orders/{alice_order.pk}/"' in html
     assert 'data-order-url="/orders/{id}/"' in html
     assert html.count('data-rt-widget="order-status"') == 1, "each row has its live badge"
@@ -119,6 +119,36 @@ def test_ticker_escapes_names_in_markup_and_in_its_json(staff_user: Any) -> None
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "\\u003Cimg src=x onerror=alert(1)\\u003E" in html
     assert state_of(html, "sales-ticker")["orders"][0]["customerName"] == XSS
+
+
+# live_sales_chart
+
+MINUTES = [{"minute": "2026-11-26T10:42:00Z", "orders": 2, "revenue": "47829.07"}]
+
+
+@pytest.mark.parametrize("viewer", ["staff_user", "manager_user", "admin_user"])
+def test_chart_for_roles_that_see_todays_revenue(request: pytest.FixtureRequest, viewer: str,
+                                                 alice_order: Order) -> None:
+    html = render("{% live_sales_chart %}", request.getfixturevalue(viewer),
+                  sales={**sales(alice_order), "perMinute": MINUTES})
+    assert 'data-rt-widget="sales-chart"' in html and 'data-currency="USD"' in html
+    assert 'data-rt-part="chart-empty" hidden' in html
+    state = state_of(html, "sales-chart")
+    assert state["minutes"] == MINUTES and state["showRevenue"] is True
+    assert [o["id"] for o in state["orders"]] == [alice_order.pk]
+
+
+@pytest.mark.parametrize("viewer", ["alice", "guest_user", None])
+def test_chart_shows_no_figures_to_anyone_else(request: pytest.FixtureRequest, viewer: str | None,
+                                               alice_order: Order) -> None:
+    user = request.getfixturevalue(viewer) if viewer else None
+    html = render("{% live_sales_chart %}", user, sales={**sales(alice_order), "perMinute": MINUTES})
+    assert html.strip() == ""
+
+
+def test_chart_without_orders_says_so(staff_user: Any) -> None:
+    html = render("{% live_sales_chart %}", staff_user, sales={"perMinute": []})
+    assert 'data-rt-part="chart-empty">' in html
 
 
 # live_customer_count

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.models import Customer, Order, Payment
-from orders.pages import revenue_today, sales_snapshot
+from orders.pages import revenue_today, sales_per_minute, sales_snapshot
 from realtime.models import Event
 from tests.conftest import USER_PASSWORD
 
@@ -116,7 +118,7 @@ def test_dashboard_shows_revenue_orders_and_resume_point(as_: Any, alice: Any, b
     Order.objects.create(customer=bob.customer, total=Decimal("20.50"), status="confirmed")
     Order.objects.create(customer=bob.customer, total=Decimal("999.00"), status="cancelled")
     html = as_("manager_user").get("/dashboard/").text
-    assert '<span class="rt-stat__value" data-rt-part="revenue">120.50</span>' in html
+    assert '<span class="rt-stat__value" data-rt-part="revenue">$120.50</span>' in html
     assert '<span class="rt-stat__value" data-rt-part="orders-today">2</span>' in html
     assert html.count('class="rt-row" data-order-id=') == 3
     assert config_of(html)["since"] == Event.objects.latest("id").pk
@@ -146,6 +148,30 @@ def test_revenue_today_is_zero_without_orders() -> None:
     assert revenue_today() == (Decimal("0.00"), 0)
 
 
+def test_sales_per_minute_buckets_todays_counted_orders(alice: Any) -> None:
+    customer = alice.customer
+    now = timezone.now().replace(second=30, microsecond=0)
+    if timezone.localtime(now).hour == 0 and timezone.localtime(now).minute < 3:
+        now += timedelta(minutes=3)  # the buckets below stay on one day
+    at = {0: now - timedelta(minutes=2), 1: now - timedelta(minutes=2, seconds=20), 2: now}
+    rows = [("pending", "10.00", 0), ("delivered", "5.25", 1), ("cancelled", "100.00", 0),
+            ("shipped", "2.50", 2)]
+    for status, total, minute in rows:
+        order = Order.objects.create(customer=customer, status=status, total=Decimal(total))
+        Order.objects.filter(pk=order.pk).update(created_at=at[minute])
+    yesterday = Order.objects.create(customer=customer, total=Decimal("7.00"))
+    Order.objects.filter(pk=yesterday.pk).update(created_at=now - timedelta(days=1))
+    with CaptureQueriesContext(connection) as queries:
+        buckets = sales_per_minute(now)
+    assert len(queries) == 1, "one grouped query"
+    minute = lambda t: t.replace(second=0).astimezone(UTC).isoformat().replace("+00:00", "Z")  # noqa: E731
+    assert buckets == [
+        {"minute": minute(at[0]), "orders": 2, "revenue": "15.25"},
+        {"minute": minute(at[2]), "orders": 1, "revenue": "2.50"},
+    ]
+    assert sum(b["orders"] for b in buckets) == revenue_today(now)[1]
+
+
 def test_sales_snapshot(alice: Any) -> None:
     orders = [Order.objects.create(customer=alice.customer, total=Decimal("2.00"))
               for _ in range(3)]
@@ -157,6 +183,7 @@ def test_sales_snapshot(alice: Any) -> None:
     assert snapshot["revenue"] == "6.00" and snapshot["ordersToday"] == 3
     assert snapshot["day"] == timezone.localdate().isoformat()
     assert snapshot["excluded"] == ["cancelled", "refunded"]
+    assert sum(b["orders"] for b in snapshot["perMinute"]) == 3
     assert sales_snapshot(payments=False)["payments"] == []
 
 

@@ -23,7 +23,7 @@ DEMO_TYPES = {t for types in spec.EVENT_TYPES.values() for t in types
               if not t.startswith("system:")}
 SOURCES = sorted(path for path in PACKAGE.rglob("*.py")
                  if "migrations" not in path.parts)
-DEMO_TAGS = ("order_status_badge", "live_sales_ticker", "live_customer_count",
+DEMO_TAGS = ("order_status_badge", "live_sales_ticker", "live_sales_chart", "live_customer_count",
              "inventory_alerts", "payment_label")
 
 

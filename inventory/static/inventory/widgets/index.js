@@ -4,12 +4,14 @@
  * @module inventory/widgets/index
  */
 
+import { mountCatalogue } from "./catalogue.js";
 import { inventoryToast, mountInventoryAlerts } from "./inventory.js";
 import { mountProduct } from "./storefront.js";
 
 export const widgets = Object.freeze({
   "inventory-alerts": mountInventoryAlerts,
   "product": mountProduct,
+  "product-list": mountCatalogue,
 });
 
 const ALERTS = ["inventory:low_stock", "inventory:out_of_stock", "inventory:restocked"];

@@ -7,6 +7,7 @@
  */
 
 import { flash, part } from "../../realtime/widgets/dom.js";
+import { formatMoney, moneyOptions } from "../../orders/widgets/money.js";
 
 /** @param {HTMLElement} root @param {import("../../realtime/widgets/page.js").Page} page */
 export function mountProduct(root, page) {
@@ -15,11 +16,13 @@ export function mountProduct(root, page) {
   const form = part(root, "cart");
   const quantity = part(root, "quantity");
   const status = part(root, "cart-status");
+  const money = moneyOptions(root);
 
   page.subscribe("products");
   const off = page.listen(["product:updated", "product:price_changed"], (type, data) => {
-    if (data.id !== productId || !price || price.textContent === data.price) return;
-    price.textContent = data.price;
+    const text = formatMoney(data.price, money);
+    if (data.id !== productId || !price || price.textContent === text) return;
+    price.textContent = text;
     flash(price, "rt-flash");
   });
 

@@ -6,6 +6,7 @@
  */
 
 import { mountOrderStatus } from "./badge.js";
+import { mountSalesChart } from "./chart.js";
 import { mountCustomerCount } from "./customers.js";
 import { mountSalesTicker } from "./ticker.js";
 
@@ -13,4 +14,5 @@ export const widgets = Object.freeze({
   "order-status": mountOrderStatus,
   "customer-count": mountCustomerCount,
   "sales-ticker": mountSalesTicker,
+  "sales-chart": mountSalesChart,
 });

@@ -10,16 +10,18 @@ import { badgeElement } from "./badge.js";
 import { flash, h, part, prependBounded, readState } from "../../realtime/widgets/dom.js";
 import { clock, statusClass } from "../../realtime/widgets/format.js";
 import { paymentLabel } from "./format.js";
+import { formatMoney, moneyOptions } from "./money.js";
 import { RevenueTracker } from "./state.js";
 
 /**
  * A row of the orders list, the same markup as the template's.
  * @param {Document} doc
  * @param {object} order - orders payload
- * @param {{timeZone?: string, orderUrl?: string}} options - orderUrl like "/orders/{id}/"
+ * @param {{timeZone?: string, orderUrl?: string, money?: object}} options - orderUrl like
+ *   "/orders/{id}/", money the formatMoney options
  * @returns {HTMLElement}
  */
-export function orderRow(doc, order, { timeZone = "UTC", orderUrl = "" } = {}) {
+export function orderRow(doc, order, { timeZone = "UTC", orderUrl = "", money } = {}) {
   const number = `#${order.id}`;
   const ref = orderUrl
     ? h(doc, "a", { className: "rt-row__ref", text: number,
@@ -33,7 +35,7 @@ export function orderRow(doc, order, { timeZone = "UTC", orderUrl = "" } = {}) {
     ]),
     h(doc, "span", { className: "rt-row__meta",
       text: `${order.channel ?? ""} · ${clock(order.createdAt, timeZone)}` }),
-    h(doc, "span", { className: "rt-row__amount", text: order.total,
+    h(doc, "span", { className: "rt-row__amount", text: formatMoney(order.total, money),
       attrs: { "data-rt-part": "order-total" } }),
     badgeElement(doc, order),
   ]);
@@ -44,10 +46,10 @@ export function orderRow(doc, order, { timeZone = "UTC", orderUrl = "" } = {}) {
  * @param {Document} doc
  * @param {object} payment - payments payload (`reason` on failed)
  * @param {{ts?: string}} frame
- * @param {{timeZone?: string}} options
+ * @param {{timeZone?: string, money?: object}} options
  * @returns {HTMLElement}
  */
-export function paymentRow(doc, payment, frame = {}, { timeZone = "UTC" } = {}) {
+export function paymentRow(doc, payment, frame = {}, { timeZone = "UTC", money } = {}) {
   const label = paymentLabel(payment.status);
   return h(doc, "li", {
     className: `rt-row rt-payment rt-payment--${statusClass(payment.status)}`,
@@ -59,7 +61,7 @@ export function paymentRow(doc, payment, frame = {}, { timeZone = "UTC" } = {}) 
     ]),
     h(doc, "span", { className: "rt-row__meta",
       text: [payment.method, frame.ts ? clock(frame.ts, timeZone) : ""].filter(Boolean).join(" · ") }),
-    h(doc, "span", { className: "rt-row__amount", text: payment.amount }),
+    h(doc, "span", { className: "rt-row__amount", text: formatMoney(payment.amount, money) }),
     h(doc, "span", { className: `rt-pill rt-pill--${statusClass(payment.status)}`, text: label }),
     payment.reason ? h(doc, "span", { className: "rt-row__note", text: payment.reason }) : null,
   ]);
@@ -70,7 +72,8 @@ export function mountSalesTicker(root, page) {
   const state = readState(root) ?? {};
   const doc = page.document;
   const timeZone = page.config.timeZone;
-  const options = { timeZone, orderUrl: root.getAttribute("data-order-url") ?? "" };
+  const money = moneyOptions(root);
+  const options = { timeZone, orderUrl: root.getAttribute("data-order-url") ?? "", money };
   const max = state.maxItems ?? 10;
   const tracker = new RevenueTracker({ ...state, timeZone });
   const revenue = part(root, "revenue");
@@ -85,7 +88,7 @@ export function mountSalesTicker(root, page) {
 
   const onOrder = (type, order) => {
     if (tracker.apply(type, order)) {
-      revenue.textContent = tracker.revenue;
+      revenue.textContent = formatMoney(tracker.revenue, money);
       ordersToday.textContent = String(tracker.count);
       flash(revenue, "rt-flash");
     }
@@ -100,8 +103,9 @@ export function mountSalesTicker(root, page) {
       row.classList.add("rt-row--deleted");
     } else if (row && order.total !== undefined) {
       const total = part(row, "order-total");
-      if (total && total.textContent !== order.total) {
-        total.textContent = order.total;
+      const text = formatMoney(order.total, money);
+      if (total && total.textContent !== text) {
+        total.textContent = text;
         flash(total, "rt-flash");
       }
     }

@@ -7,6 +7,7 @@
  */
 
 import { LineChart } from "./chart.js";
+import { pageStatus } from "./status.js";
 
 const RATE_SECONDS = 5;
 
@@ -129,8 +130,10 @@ export class StatsPage {
         cache: "no-store",
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this.render(await response.json());
-      this.status("live", "live");
+      const stats = await response.json();
+      this.render(stats);
+      const { state, text } = pageStatus(stats);
+      this.status(state, text);
     } catch (error) {
       this.status("error", `not updating (${error.message}), retrying`);
     } finally {
