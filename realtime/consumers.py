@@ -13,6 +13,7 @@ import asyncio
 import contextvars
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -126,6 +127,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     (realtime/hub.py) receives each event once and calls ``deliver`` here.
     """
 
+    # The server's synchronous write, where it has one (realtime.server's ``ServerSend``).
+    send_now: Callable[[dict[str, Any]], None] | None = None
+
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.connection_id = uuid.uuid4().hex[:16]
         self.identity = anonymous()
@@ -144,6 +148,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.client_ip = (self.scope.get("client") or ["unknown"])[0]
         # The server's own send, below the session middleware, for the fan-out.
         self.wire_send = self.scope.get(RAW_SEND) or self.base_send
+        # realtime.server's send also writes without a coroutine (``deliver_now``).
+        self.send_now = getattr(self.wire_send, "now", None)
         # A slow reader is bounded by the Daphne protocol, realtime.server's or stock
         # Daphne's once adopted (realtime/daphne_sockets.py): the bytes Twisted holds for
         # the socket. Elsewhere a send that waits longer than SEND_TIMEOUT for the client
@@ -275,24 +281,53 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.awaiting_pong = True
         await self.send_frame("ping", {"ts": stamp})
 
-    async def deliver(self, messages: list[Message], send: dict[str, Any]) -> None:
-        """Events for this socket's groups, already encoded as ``send`` (one frame or a
-        batch); the hub's fan-out calls it. Events the socket must not get now are
-        left out, and the frame rebuilt for the rest."""
+    def outgoing(self, messages: list[Message], send: dict[str, Any]
+                 ) -> tuple[list[Message], dict[str, Any]] | None:
+        """What of the fan-out's ``messages`` this socket gets now, and its frame: the
+        events it must not get now left out and the frame rebuilt for the rest; None for
+        nothing."""
         if self.closed:
-            return
+            return None
         if len(messages) == 1:
             # The common case (an idle hub's lone event): no list to build per socket.
-            if not self.wants(messages[0]):
-                return
-            wanted = messages
-        else:
-            wanted = [message for message in messages if self.wants(message)]
-            if len(wanted) != len(messages):
-                if not wanted:
-                    return
-                send = (wanted[0].send if len(wanted) == 1
+            return (messages, send) if self.wants(messages[0]) else None
+        wanted = [message for message in messages if self.wants(message)]
+        if len(wanted) == len(messages):
+            return wanted, send
+        if not wanted:
+            return None
+        return wanted, (wanted[0].send if len(wanted) == 1
                         else batch_message(message.text for message in wanted))
+
+    def delivered(self, wanted: list[Message]) -> None:
+        for message in wanted:
+            stats.record_delivery(message)
+        if len(wanted) > 1:
+            stats.record_batch()
+
+    def deliver_now(self, messages: list[Message], send: dict[str, Any]) -> None:
+        """``deliver`` without a coroutine, through the server's synchronous write
+        (``send_now``, realtime.server's): the hub's fan-out calls it for every socket
+        of every event, and with one frame per event the coroutines were a fifth of the
+        server's CPU (docs/performance.md). The server bounds the socket's backlog."""
+        picked = self.outgoing(messages, send)
+        if picked is None:
+            return
+        try:
+            self.send_now(picked[1])
+        except Exception:
+            self.closed = True  # as in deliver
+            return
+        self.delivered(picked[0])
+
+    async def deliver(self, messages: list[Message], send: dict[str, Any]) -> None:
+        """Events for this socket's groups, already encoded as ``send`` (one frame or a
+        batch), through the ASGI send; the hub's fan-out calls it (``deliver_now`` where
+        the server has a synchronous write)."""
+        picked = self.outgoing(messages, send)
+        if picked is None:
+            return
+        wanted, send = picked
         try:
             if self.send_timeout is None:
                 await self.wire_send(send)
@@ -307,10 +342,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             # follows cleans up; other sockets of the fan-out must not notice.
             self.closed = True
             return
-        for message in wanted:
-            stats.record_delivery(message)
-        if len(wanted) > 1:
-            stats.record_batch()
+        self.delivered(wanted)
 
     def drop_slow_reader(self) -> None:
         """A send that waited SEND_TIMEOUT for a client that does not read (a server whose

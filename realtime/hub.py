@@ -278,7 +278,10 @@ class Hub:
             until = clock() + slice_s
             for index, consumer in enumerate(tuple(members), 1):
                 try:
-                    await consumer.deliver(part, send)
+                    if consumer.send_now is not None:
+                        consumer.deliver_now(part, send)
+                    else:
+                        await consumer.deliver(part, send)
                 except Exception:
                     # One socket's failure is its own; the others still get the event.
                     logger.exception("delivery failed group=%s", group)

@@ -29,7 +29,6 @@ import inspect
 import logging
 import os
 import sys
-from functools import partial
 from typing import Any, NoReturn
 
 from daphne import server as daphne_server
@@ -177,6 +176,28 @@ def websocket_scheme(protocol: Any) -> str:
     return "wss" if ISSLTransport(protocol.transport, None) is not None else "ws"
 
 
+class ServerSend:
+    """The ASGI ``send`` of one socket: Daphne's ``handle_reply`` for the protocol, and
+    ``now``, the same without a coroutine, for the fan-out (realtime/consumers.py,
+    ``deliver_now``)."""
+
+    __slots__ = ("protocol", "server")
+
+    def __init__(self, server: Server, protocol: Any) -> None:
+        self.server = server
+        self.protocol = protocol
+
+    def __call__(self, message: dict[str, Any]) -> Any:
+        return self.server.handle_reply(self.protocol, message)
+
+    def now(self, message: dict[str, Any]) -> None:
+        """A frame written at once, as Daphne's ``handle_reply`` would: not once the
+        connection is gone."""
+        connection = self.server.connections.get(self.protocol)
+        if connection is not None and not connection.get("disconnected"):
+            self.protocol.handle_reply(message)
+
+
 class RealtimeServer(Server):
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         """Daphne's, with the ``scheme`` Daphne leaves out of a WebSocket scope (its HTTP
@@ -188,7 +209,7 @@ class RealtimeServer(Server):
         inbox = Inbox()
         scope.setdefault("asgi", {"version": "3.0"})
         application = self.application(scope=scope, receive=inbox.get,
-                                       send=partial(self.handle_reply, protocol))
+                                       send=ServerSend(self, protocol))
         if protocol not in self.connections:
             return None
         self.connections[protocol]["application_instance"] = asyncio.ensure_future(
