@@ -35,6 +35,7 @@ socket.onState((state) => {
 });
 socket.on("authenticated", (data) => {
   roleEl.textContent = data.role;
+  roleEl.dataset.via = "token"; // the `auth` frame with the fetched token was accepted
 });
 socket.on("connected", (data) => {
   roleEl.textContent = data.role;
