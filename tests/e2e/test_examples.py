@@ -86,3 +86,36 @@ def test_react_example_shows_an_order_saved_elsewhere(site: Site, open_tab: Call
     site.set_status(order_id, "cancelled")
     expect(revenue).to_have_text("$0.00", timeout=LIVE)
     tab.assert_clean()
+
+
+def test_the_python_sample_of_the_client_doc_receives_an_order(site: Site) -> None:
+    """docs/client.md's Python sample, pointed at this server, sees an order saved elsewhere."""
+    import json
+    import subprocess
+    import sys
+    import threading
+
+    from tests.support.servers import DEMO_PASSWORD, ROOT, stop_process, wait_for
+
+    text = (ROOT / "docs" / "client.md").read_text()
+    sample = re.search(r"^```python\n(.*?)^```", text, re.M | re.S)[1]
+    sample = sample.replace('SERVER = "127.0.0.1:8000"', f'SERVER = "127.0.0.1:{site.server.port}"')
+    sample = sample.replace('"omni-demo-2024"', repr(DEMO_PASSWORD))
+    process = subprocess.Popen([sys.executable, "-c", sample], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    # Read in a thread, so every wait below is a deadline and never a blocked readline.
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: any(line.startswith("subscribed") for line in lines), timeout=30,
+                 what="the sample's subscription")
+        order_id = site.create_order("alice", "7.00")
+        assert process.wait(timeout=30) == 0, "".join(lines)
+        reader.join(10)
+        created = [json.loads(line.split(" ", 1)[1]) for line in lines
+                   if line.startswith("order:created ")]
+        assert [order["id"] for order in created] == [order_id], "".join(lines)
+        assert created[0]["customerName"] == "Alice Martin"
+    finally:
+        stop_process(process)
