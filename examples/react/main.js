@@ -1,8 +1,8 @@
 // The React example: one RealtimeProvider (one socket), the hook and the three components.
 import { createElement as h, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { LiveCustomerCount, LiveSalesTicker, OrderStatusBadge, RealtimeProvider, useRealtime }
-  from "@omni-sales/realtime/react";
+import { RealtimeProvider, useRealtime } from "@omni-sales/realtime/react";
+import { LiveCustomerCount, LiveSalesTicker, OrderStatusBadge } from "@omni-sales/orders-react";
 
 /** The csrftoken cookie Django sets on pages with a form: POST /api/ws/token needs it. */
 function csrfToken() {

@@ -8,9 +8,10 @@ import { createElement as h, useEffect } from "react";
 import TestRenderer from "react-test-renderer";
 
 import { RealtimeSocket } from "../../realtime/static/realtime/js/socket.js";
-import { LiveCustomerCount, LiveSalesTicker, OrderStatusBadge, RealtimeProvider, useRealtime }
+import { RealtimeProvider, formatMoney, toCents, useRealtime }
   from "../../realtime/static/realtime/js/react/index.js";
-import { formatMoney, toCents } from "../../realtime/static/realtime/js/react/format.js";
+import { LiveCustomerCount, LiveSalesTicker, OrderStatusBadge }
+  from "../../orders/static/orders/react/index.js";
 import { FakeClock, fakeWebSocketClass, settle } from "./fake_socket.js";
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;

@@ -2,7 +2,8 @@
 // does, and each `@ts-expect-error` fails the build if the declarations stop refusing it.
 import { CLOSE_CODES, RealtimeSocket, shouldReconnect } from "@omni-sales/realtime";
 import type { EventFrame, EventPayloads, ServerFrame } from "@omni-sales/realtime";
-import { LiveSalesTicker, OrderStatusBadge, useRealtime } from "@omni-sales/realtime/react";
+import { useRealtime } from "@omni-sales/realtime/react";
+import { LiveSalesTicker, OrderStatusBadge } from "@omni-sales/orders-react";
 
 const socket = new RealtimeSocket("ws://127.0.0.1:8000/api/ws", { token: async () => "t", maxAttempts: Infinity });
 socket.subscribe("orders", { since: 42 });

@@ -4,9 +4,6 @@
  * @module realtime/react/format
  */
 
-/** Order statuses that do not count as revenue (the server's rule, orders.pages). */
-export const NOT_REVENUE = Object.freeze(["cancelled", "refunded"]);
-
 /**
  * "processing" → "Processing", "in_transit" → "In transit": the server's label.
  * @param {unknown} status

@@ -1,7 +1,6 @@
-/** @omni-sales/realtime/react: useRealtime, RealtimeProvider and the live components. */
+/** @omni-sales/realtime/react: useRealtime, RealtimeProvider and the components' helpers. */
 
 import type { ReactElement, ReactNode } from "react";
-import type { OrderPayload } from "../events.js";
 import type { SocketState } from "../constants.js";
 import type { RealtimeSocket, RealtimeSocketOptions } from "../socket.js";
 
@@ -35,34 +34,9 @@ export declare function RealtimeProvider(props: UseRealtimeConfig & { children?:
 export declare function acquire(socket: RealtimeSocket, namespace: string): () => void;
 export declare function defaultUrl(location?: { protocol: string; host: string }): string;
 
-export interface OrderStatusBadgeProps {
-  orderId: number | string;
-  status?: string;
-  socket?: RealtimeSocket;
-}
-export declare function OrderStatusBadge(props: OrderStatusBadgeProps): ReactElement;
-
-export interface LiveCustomerCountProps {
-  online?: { id: number; name: string }[];
-  /** GET /api/ws/presence: re-read on every open. */
-  presenceUrl?: string;
-  fetch?: typeof fetch;
-  label?: string;
-  socket?: RealtimeSocket;
-}
-export declare function LiveCustomerCount(props: LiveCustomerCountProps): ReactElement;
-
-export interface LiveSalesTickerProps {
-  orders?: OrderPayload[];
-  /** Decimal string, the revenue `orders` add up to. */
-  revenue?: string;
-  maxItems?: number;
-  /** ISO 4217; default the page's (meta name="currency"), else "USD". */
-  currency?: string;
-  locale?: string;
-  socket?: RealtimeSocket;
-}
-export declare function LiveSalesTicker(props: LiveSalesTickerProps): ReactElement;
-
 export declare function defaultCurrency(doc?: Document): string;
 export declare function formatMoney(cents: number, options?: { currency?: string; locale?: string }): string;
+export declare function statusLabel(status: unknown): string;
+export declare function statusClass(status: unknown): string;
+/** A decimal string ("149.90") in integer cents; NaN if it is not one. */
+export declare function toCents(value: unknown): number;

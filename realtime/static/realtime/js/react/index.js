@@ -1,10 +1,9 @@
 /**
- * @omni-sales/realtime/react: the hook and the live components. React is a peer
- * dependency (the page's own copy); written with createElement, so no build step.
+ * @omni-sales/realtime/react: the hook, the provider and the helpers live components are
+ * built with. React is a peer dependency (the page's own copy); written with
+ * createElement, so no build step. The demo's components (OrderStatusBadge,
+ * LiveCustomerCount, LiveSalesTicker) are the orders app's: @omni-sales/orders-react.
  * @module realtime/react
  */
 export { RealtimeProvider, acquire, defaultUrl, useRealtime } from "./hook.js";
-export { OrderStatusBadge } from "./badge.js";
-export { LiveCustomerCount } from "./customers.js";
-export { LiveSalesTicker } from "./ticker.js";
-export { defaultCurrency, formatMoney } from "./format.js";
+export { defaultCurrency, formatMoney, statusClass, statusLabel, toCents } from "./format.js";

@@ -4,12 +4,14 @@
  * Revenue starts at `revenue` (the server's figure when the page was rendered, counting
  * `orders`) and moves with every event: a created order adds its total, a status moving
  * to cancelled or refunded takes it out again, a deleted order leaves.
- * @module realtime/react/ticker
+ * @module orders/react/ticker
  */
 
 import { createElement, useEffect, useReducer } from "react";
-import { NOT_REVENUE, formatMoney, statusClass, statusLabel, toCents } from "./format.js";
-import { useRealtime } from "./hook.js";
+import { formatMoney, statusClass, statusLabel, toCents, useRealtime } from "@omni-sales/realtime/react";
+
+/** Order statuses that do not count as revenue (orders.pages.EXCLUDED_FROM_REVENUE). */
+export const NOT_REVENUE = Object.freeze(["cancelled", "refunded"]);
 
 const worth = (order, status = order.status) => {
   const cents = toCents(order.total);
@@ -49,7 +51,7 @@ export function tick(state, { type, order }) {
 
 /**
  * @param {{orders?: object[], revenue?: string, maxItems?: number, currency?: string,
- *   locale?: string, socket?: import("../socket.js").RealtimeSocket}} props
+ *   locale?: string, socket?: import("@omni-sales/realtime").RealtimeSocket}} props
  */
 export function LiveSalesTicker({ orders = [], revenue = "0.00", maxItems = 10, currency, locale,
   socket }) {

@@ -3,11 +3,11 @@
  * (any other `customer:*` activity also shows its customer is here). Presence is not
  * replayed on resume, so with `presenceUrl` (GET /api/ws/presence) the count is re-read
  * every time the socket opens.
- * @module realtime/react/customers
+ * @module orders/react/customers
  */
 
 import { createElement, useEffect, useState } from "react";
-import { useRealtime } from "./hook.js";
+import { useRealtime } from "@omni-sales/realtime/react";
 
 /**
  * Applies one `customer:*` event to id → name; returns the same map when nothing changed.
@@ -31,7 +31,7 @@ export function applyPresence(online, type, data) {
 
 /**
  * @param {{online?: {id: number, name: string}[], presenceUrl?: string,
- *   fetch?: typeof fetch, label?: string, socket?: import("../socket.js").RealtimeSocket}} props
+ *   fetch?: typeof fetch, label?: string, socket?: import("@omni-sales/realtime").RealtimeSocket}} props
  */
 export function LiveCustomerCount({ online: initial = [], presenceUrl, fetch: fetchFn, label = "online",
   socket }) {

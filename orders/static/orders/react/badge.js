@@ -1,15 +1,14 @@
 /**
  * OrderStatusBadge: one order's status, live from `order:updated`,
  * `order:status_changed` and `order:deleted` for that order.
- * @module realtime/react/badge
+ * @module orders/react/badge
  */
 
 import { createElement, useEffect, useState } from "react";
-import { statusClass, statusLabel } from "./format.js";
-import { useRealtime } from "./hook.js";
+import { statusClass, statusLabel, useRealtime } from "@omni-sales/realtime/react";
 
 /**
- * @param {{orderId: number|string, status?: string, socket?: import("../socket.js").RealtimeSocket}} props
+ * @param {{orderId: number|string, status?: string, socket?: import("@omni-sales/realtime").RealtimeSocket}} props
  */
 export function OrderStatusBadge({ orderId, status: initial = "pending", socket }) {
   const { on, state } = useRealtime({ namespaces: ["orders"], socket });
