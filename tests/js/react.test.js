@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createElement as h, useEffect } from "react";
+import { StrictMode, createElement as h, useEffect } from "react";
 import TestRenderer from "react-test-renderer";
 
 import { RealtimeSocket } from "../../realtime/static/realtime/js/socket.js";
@@ -272,4 +272,21 @@ test("a listener registered in an effect sees events until its component unmount
   await act(async () => renderer.unmount());
   WS.last.receive(frame("order:created", order(42)));
   assert.deepEqual(seen, [41]);
+});
+
+test("under StrictMode's double effects the hook ends with one open socket, subscribed once", async () => {
+  const { WS, options } = setup();
+  let hook;
+  function Probe() {
+    hook = useRealtime({ namespaces: ["orders"], token: "t", options });
+    return null;
+  }
+  const renderer = await render(h(StrictMode, null, h(Probe)));
+  await act(async () => settle());
+  assert.equal(WS.instances.length, 1, "the first attempt was dropped before it opened");
+  await act(async () => WS.last.accept());
+  assert.equal(hook.state, "open");
+  assert.deepEqual(WS.last.frames.map((f) => f.type), ["auth", "subscribe"]);
+  await act(async () => renderer.unmount());
+  assert.equal(WS.last.closeCalls.length, 1);
 });
