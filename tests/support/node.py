@@ -31,6 +31,8 @@ def build_react_example() -> Path:
     """``npm run build:examples``: examples/react/main.js → examples/react/dist/app.js."""
     ensure_node_modules()
     npm = shutil.which("npm")
-    subprocess.run([npm, "run", "--silent", "build:examples"], cwd=ROOT, check=True, timeout=300,
-                   capture_output=True)
+    result = subprocess.run([npm, "run", "--silent", "build:examples"], cwd=ROOT, timeout=300,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"npm run build:examples failed:\n{result.stdout}\n{result.stderr}")
     return REACT_BUNDLE
