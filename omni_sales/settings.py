@@ -167,7 +167,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# examples/ (the JS client's example pages) at /static/examples/: same origin as the app.
+STATICFILES_DIRS = [BASE_DIR / "static", ("examples", BASE_DIR / "examples")]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Daphne serves /static/ itself unless a proxy in front does (production).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)

@@ -68,3 +68,40 @@ def test_readme_quick_start_needs_only_the_runtime_requirements():
     distributions = packages_distributions()
     for module in third_party:
         assert {canonical(d) for d in distributions.get(module, [])} & pinned, module
+
+
+def code_blocks(name: str, language: str) -> list[str]:
+    """The fenced ``language`` blocks of docs/<name>, in order."""
+    text = (DOCS / name).read_text()
+    return re.findall(rf"^```{language}\n(.*?)^```", text, re.M | re.S)
+
+
+def test_client_doc_js_samples_are_valid_modules(tmp_path):
+    import shutil
+    import subprocess
+
+    import pytest
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    blocks = code_blocks("client.md", "js")
+    assert len(blocks) >= 3
+    for number, block in enumerate(blocks):
+        path = tmp_path / f"sample{number}.mjs"
+        path.write_text(block)
+        result = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, f"sample {number}:\n{block}\n{result.stderr}"
+
+
+def test_client_doc_python_sample_compiles():
+    [block] = code_blocks("client.md", "python")
+    compile(block, "docs/client.md", "exec")
+    assert 'SERVER = "127.0.0.1:8000"' in block  # tests/e2e/test_examples.py points it elsewhere
+
+
+def test_readme_links_the_client_doc_and_the_examples():
+    readme = (DOCS.parent / "README.md").read_text()
+    assert "(docs/client.md)" in readme
+    assert "examples/" in readme
+    assert (DOCS.parent / "examples" / "README.md").exists()
