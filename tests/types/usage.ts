@@ -28,6 +28,15 @@ socket.on("error", (data) => {
   // @ts-expect-error: not an error code of the protocol
   if (data.code === "teapot") void 0;
 });
+socket.on("product:price_changed", (data) => {
+  const previous: string = data.previousPrice;
+  // @ts-expect-error: a product's payload has no stock level
+  void data.quantity;
+  void previous;
+});
+socket.on("inventory:*", (data) => void (data.previousQuantity ?? data.quantity));
+// @ts-expect-error: no app registers the namespace, so it has no event types
+socket.on("tickets:*", () => undefined);
 // @ts-expect-error: a payment payload has no total
 socket.on("payment:received", (data) => data.total);
 // @ts-expect-error: activity takes one of the three actions

@@ -1,7 +1,12 @@
 /** @omni-sales/orders-react: the demo's live components (orders, customers). */
 
 import type { ReactElement } from "react";
-import type { OrderPayload, RealtimeSocket } from "@omni-sales/realtime";
+import type { RealtimeSocket } from "@omni-sales/realtime";
+// The orders app's event types, and with them its augmentation of @omni-sales/realtime's
+// EventPayloads and NamespaceEvents: a socket's on("order:created") is typed for
+// whoever imports this package.
+import type { OrderPayload } from "../events.js";
+export type * from "../events.js";
 
 export interface OrderStatusBadgeProps {
   orderId: number | string;

@@ -1,71 +1,14 @@
 /**
  * Event payloads by event type and event types by namespace (docs/protocol.md, "Events").
  *
- * Kept equal to the server's catalogue (realtime.events.catalogue()) and its payload
- * builders by tests/realtime/test_js_types.py: every namespace, every type and every
- * payload field declared here is one the server sends, and none it sends is missing.
+ * The catalogue is a registry the apps owning the data write into, and so are these
+ * maps: realtime declares only its own namespace, `system`; every other app augments
+ * `EventPayloads` and `NamespaceEvents` from its own `static/<app>/events.d.ts`
+ * (`declare module "@omni-sales/realtime" { interface EventPayloads { ... } }`, see
+ * docs/client.md, "Event types of your own"). tests/realtime/test_js_types.py keeps each
+ * file equal to the namespaces its app registers and to the payloads the server builds.
  * Money is a decimal string ("149.90"); times are ISO 8601 UTC.
  */
-
-export interface OrderPayload {
-  id: number;
-  customerId: number;
-  customerName: string;
-  total: string;
-  status: string;
-  channel: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface OrderStatusChangedPayload extends OrderPayload {
-  previousStatus: string;
-}
-
-export interface CustomerPresencePayload {
-  customerId: number;
-  customerName: string;
-}
-
-export interface CustomerActivityPayload extends CustomerPresencePayload {
-  action: "viewing_product" | "added_to_cart" | "activity";
-  productId: number | null;
-  quantity: number | null;
-}
-
-export interface ProductPayload {
-  id: number;
-  sku: string;
-  name: string;
-  price: string;
-  isActive: boolean;
-}
-
-export interface ProductPriceChangedPayload extends ProductPayload {
-  previousPrice: string;
-}
-
-export interface InventoryPayload {
-  productId: number;
-  sku: string;
-  name: string;
-  quantity: number;
-  previousQuantity: number | null;
-  threshold: number;
-}
-
-export interface PaymentPayload {
-  id: number;
-  orderId: number;
-  customerId: number;
-  amount: string;
-  method: string;
-  status: string;
-}
-
-export interface PaymentFailedPayload extends PaymentPayload {
-  reason: string;
-}
 
 export interface SystemPayload {
   title: string;
@@ -78,42 +21,15 @@ export interface SystemMaintenancePayload extends SystemPayload {
   endsAt: string | null;
 }
 
-/** The payload of every event type. */
+/** The payload of every event type; each app that registers a namespace adds its own. */
 export interface EventPayloads {
-  "order:created": OrderPayload;
-  "order:updated": OrderPayload;
-  "order:status_changed": OrderStatusChangedPayload;
-  "order:deleted": OrderPayload;
-  "customer:activity": CustomerActivityPayload;
-  "customer:viewing_product": CustomerActivityPayload;
-  "customer:added_to_cart": CustomerActivityPayload;
-  "customer:online": CustomerPresencePayload;
-  "customer:offline": CustomerPresencePayload;
-  "product:created": ProductPayload;
-  "product:updated": ProductPayload;
-  "product:price_changed": ProductPriceChangedPayload;
-  "product:deleted": ProductPayload;
-  "inventory:updated": InventoryPayload;
-  "inventory:low_stock": InventoryPayload;
-  "inventory:out_of_stock": InventoryPayload;
-  "inventory:restocked": InventoryPayload;
-  "payment:received": PaymentPayload;
-  "payment:failed": PaymentFailedPayload;
-  "payment:refunded": PaymentPayload;
   "system:notification": SystemPayload;
   "system:alert": SystemPayload;
   "system:maintenance": SystemMaintenancePayload;
 }
 
-/** The event types of every namespace (the name `subscribe` takes). */
+/** The event types of every namespace (the name `subscribe` takes); augmented likewise. */
 export interface NamespaceEvents {
-  orders: "order:created" | "order:updated" | "order:status_changed" | "order:deleted";
-  customers: "customer:activity" | "customer:viewing_product" | "customer:added_to_cart"
-    | "customer:online" | "customer:offline";
-  products: "product:created" | "product:updated" | "product:price_changed" | "product:deleted";
-  inventory: "inventory:updated" | "inventory:low_stock" | "inventory:out_of_stock"
-    | "inventory:restocked";
-  payments: "payment:received" | "payment:failed" | "payment:refunded";
   system: "system:notification" | "system:alert" | "system:maintenance";
 }
 
