@@ -3,8 +3,10 @@
 The demo's catalogue is declared by orders/ and inventory/ (their realtime.py), its
 roles are its settings, and its widget tags are theirs (orders_live, inventory_live).
 This reads the package's Python source for the demo's names as string literals, and
-the app's templates for the demo's tags, and its ES modules for the demo's types
-(the demo's widget modules are orders' and inventory's static files).
+the app's templates for the demo's tags, and its ES modules and TypeScript declarations
+for the demo's namespaces and types (the demo's widget modules are orders' and
+inventory's static files, and so are its event types: their ``events.d.ts`` augment
+@omni-sales/realtime's maps).
 """
 
 from __future__ import annotations
@@ -103,18 +105,48 @@ def test_the_apps_modules_import_each_other_without_a_cycle() -> None:
     assert "realtime.stats.counting" in graph["realtime.stats"]  # the check reads subpackages
 
 
+QUOTED = re.compile(r"[\"'`]([a-z_]+)(:[a-z_]*)?[\"'`]?")
+COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+# In a declaration: a property key (`orders: ...`, `"order:created"?: ...`) or a type
+# named after the demo's data (`OrderPayload`, `InventoryPayload`).
+KEY = re.compile(r"^\s*([a-z_]+)\??:", re.M)
+DEMO_NOUNS = sorted({t.split(":")[0].capitalize() for t in DEMO_TYPES})
+TYPE_NAME = re.compile(rf"\b(?:{'|'.join(DEMO_NOUNS)})[A-Z]\w*")
+
+
+def demo_names(code: str, declarations: bool = False) -> list[str]:
+    """The demo's namespaces and event types a module names, outside comments."""
+    code = COMMENTS.sub("", code)
+    prefixes = {f"{t.split(':')[0]}:" for t in DEMO_TYPES}
+    found = [match.group(0) for match in QUOTED.finditer(code)
+             if (match[1] in DEMO_WORDS and not match[2])
+             or (match[2] and f"{match[1]}{match[2]}" in DEMO_TYPES | prefixes)]
+    if declarations:
+        found += [m[1] for m in KEY.finditer(code) if m[1] in DEMO_WORDS]
+        found += TYPE_NAME.findall(code)
+    return found
+
+
+def test_the_check_sees_the_demo_in_a_declaration() -> None:
+    code = ('/** orders */\nexport interface OrderPayload { id: number }\n'
+            'export interface NamespaceEvents {\n  orders: "order:created";\n}\n'
+            'export interface SystemPayload { title: string }\n')
+    assert demo_names(code, declarations=True) == ['"order:created"', "orders", "OrderPayload"]
+    assert demo_names('on("inventory:*", fn); const ns = "products";') == [
+        '"inventory:', '"products"']
+
+
 def test_the_apps_es_modules_name_no_demo_namespace_or_type() -> None:
     """The demo's widget modules are the orders and inventory apps' static files."""
-    quoted = re.compile(r"[\"'`]([a-z_]+)(:[a-z_]*)?[\"'`]?")
-    comments = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-    found = []
-    for path in (PACKAGE / "static").rglob("*.js"):
-        code = comments.sub("", path.read_text())
-        for match in quoted.finditer(code):
-            word, action = match.groups()
-            if (word in DEMO_WORDS and not action) or (action and f"{word}{action}"
-                                                        in DEMO_TYPES | {f"{t.split(':')[0]}:"
-                                                                         for t in DEMO_TYPES}):
-                found.append((path.name, match.group(0)))
+    found = [(path.name, name) for path in (PACKAGE / "static").rglob("*.js")
+             for name in demo_names(path.read_text())]
     assert found == []
 
+
+def test_the_apps_declarations_name_no_demo_namespace_type_or_payload() -> None:
+    """The demo's event types are declared by orders and inventory (their events.d.ts)."""
+    paths = sorted((PACKAGE / "static").rglob("*.d.ts"))
+    assert any(path.name == "events.d.ts" for path in paths)
+    found = [(path.name, name) for path in paths
+             for name in demo_names(path.read_text(), declarations=True)]
+    assert found == []
