@@ -37,7 +37,7 @@ INTERFACE = re.compile(r"^([ \t]*)(?:export )?interface (\w+)(?: extends (\w+))?
                        r"\{(?:\}|\n(.*?)^\1\})", re.M | re.S)
 FIELD = re.compile(r'^\s*"?([\w:]+)"?(\??):\s*([^;]+);', re.M)
 AUGMENTATION = 'declare module "@omni-sales/realtime" {'
-MAPS = ("EventPayloads", "NamespaceEvents")
+MAPS = ("EventPayloads", "NamespaceEvents", "ActivityActions")
 
 
 def parse(text: str) -> dict[str, tuple[str | None, dict[str, str]]]:
@@ -135,6 +135,16 @@ def test_each_app_declares_its_own_namespaces_and_no_other() -> None:
             assert AUGMENTATION in text, f"{path} augments @omni-sales/realtime's maps"
             assert not re.search(r"^export interface (EventPayloads|NamespaceEvents)\b",
                                  text, re.M), f"{path} declares a map of its own"
+
+
+def test_each_app_declares_its_own_client_actions_and_their_data_reaches_the_payload() -> None:
+    by_name = {ns.name: ns for ns in catalogue()}
+    for path, namespaces in FILES.items():
+        declared = resolve(PARSED[path]).get("ActivityActions", {})
+        assert set(declared) == {a for n in namespaces for a in by_name[n].client_actions}, path
+    for action, data in DECLARED["ActivityActions"].items():
+        event_type = f"{next(ns for ns in catalogue() if action in ns.client_actions).prefix}:{action}"
+        assert set(DECLARED[data]) <= declared_fields(event_type), action
 
 
 def test_every_namespace_and_event_type_is_declared() -> None:

@@ -39,8 +39,11 @@ socket.on("inventory:*", (data) => void (data.previousQuantity ?? data.quantity)
 socket.on("tickets:*", () => undefined);
 // @ts-expect-error: a payment payload has no total
 socket.on("payment:received", (data) => data.total);
+socket.activity("added_to_cart", { productId: 7, quantity: 2 });
 // @ts-expect-error: activity takes one of the three actions
 socket.activity("dancing");
+// @ts-expect-error: a customer's activity carries a product, not an order
+socket.activity("viewing_product", { orderId: 7 });
 off();
 
 const code: 4500 = CLOSE_CODES.SESSION_ENDED;

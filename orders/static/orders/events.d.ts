@@ -1,7 +1,8 @@
 /**
  * The orders app's event types: the namespaces orders/realtime.py registers (orders,
  * customers, payments), their payloads, and the augmentation that adds them to
- * @omni-sales/realtime's `EventPayloads` and `NamespaceEvents` (docs/client.md).
+ * @omni-sales/realtime's `EventPayloads` and `NamespaceEvents`, and customers' client
+ * actions to `ActivityActions` (docs/client.md).
  *
  * Kept equal to the catalogue and to orders' payload builders by
  * tests/realtime/test_js_types.py. Money is a decimal string ("149.90"); times are
@@ -47,6 +48,12 @@ export interface PaymentFailedPayload extends PaymentPayload {
   reason: string;
 }
 
+/** What a customer's client reports with `socket.activity(action, data)`. */
+export interface CustomerActivityData {
+  productId?: number;
+  quantity?: number;
+}
+
 declare module "@omni-sales/realtime" {
   interface EventPayloads {
     "order:created": OrderPayload;
@@ -68,5 +75,11 @@ declare module "@omni-sales/realtime" {
     customers: "customer:activity" | "customer:viewing_product" | "customer:added_to_cart"
       | "customer:online" | "customer:offline";
     payments: "payment:received" | "payment:failed" | "payment:refunded";
+  }
+
+  interface ActivityActions {
+    viewing_product: CustomerActivityData;
+    added_to_cart: CustomerActivityData;
+    activity: CustomerActivityData;
   }
 }

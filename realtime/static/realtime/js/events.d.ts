@@ -33,5 +33,11 @@ export interface NamespaceEvents {
   system: "system:notification" | "system:alert" | "system:maintenance";
 }
 
+/** What a client may report with an `activity` frame: action → the data sent with it.
+ * Empty here: an app whose namespace takes client actions adds them (register(...,
+ * client_actions=...)), as it adds its event types. */
+export interface ActivityActions {}
+
 export type Namespace = keyof NamespaceEvents;
 export type EventType = keyof EventPayloads;
+export type ActivityAction = keyof ActivityActions;

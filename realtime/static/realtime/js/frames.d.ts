@@ -1,7 +1,9 @@
 /** Every frame of the protocol, both directions (docs/protocol.md, "Frames"). */
 
 import type { AuthFailure, ErrorCode } from "./constants.js";
-import type { EventPayloads, EventType, Namespace } from "./events.js";
+import type {
+  ActivityAction, ActivityActions, EventPayloads, EventType, Namespace,
+} from "./events.js";
 
 /** A frame's `ref`: echoed in the reply to that frame. */
 export type Ref = string | number;
@@ -15,11 +17,8 @@ export interface SubscribeFrame {
 export interface UnsubscribeFrame { type: "unsubscribe"; data: { namespace: Namespace | string }; ref?: Ref }
 export interface ClientPingFrame { type: "ping"; data: { ts?: number | string }; ref?: Ref }
 export interface ClientPongFrame { type: "pong"; data: { ts?: number | string }; ref?: Ref }
-export interface ActivityData {
-  action: "viewing_product" | "added_to_cart" | "activity";
-  productId?: number;
-  quantity?: number;
-}
+/** An `activity` frame's data: one of the actions apps declare (ActivityActions), and its data. */
+export type ActivityData<A extends ActivityAction = ActivityAction> = { action: A } & ActivityActions[A];
 export interface ActivityFrame { type: "activity"; data: ActivityData; ref?: Ref }
 
 export type ClientFrame = AuthFrame | SubscribeFrame | UnsubscribeFrame | ClientPingFrame

@@ -1,8 +1,10 @@
 /** RealtimeSocket (socket.js): authenticates, subscribes, resumes and reconnects on its own. */
 
 import type { SocketState } from "./constants.js";
-import type { ActivityData, ConnectedData, ControlData, EventFrame, ServerFrame } from "./frames.js";
-import type { EventPayloads, EventType, Namespace, NamespaceEvents } from "./events.js";
+import type { ConnectedData, ControlData, EventFrame, ServerFrame } from "./frames.js";
+import type {
+  ActivityAction, ActivityActions, EventPayloads, EventType, Namespace, NamespaceEvents,
+} from "./events.js";
 
 export interface RealtimeSocketOptions {
   /** Called before every (re)connect, and once more per connection after `auth_failed`
@@ -73,5 +75,6 @@ export declare class RealtimeSocket {
   onState(fn: <S extends SocketState>(state: S, info: StateInfo[S]) => void): Unsubscribe;
   /** Sends now, or buffers until open; returns the frame's `ref`. */
   send(type: string, data?: object): string;
-  activity(action: ActivityData["action"], data?: Omit<ActivityData, "action">): string;
+  /** Reports an action an app declared (ActivityActions), with its data. */
+  activity<A extends ActivityAction>(action: A, data?: ActivityActions[A]): string;
 }

@@ -245,9 +245,10 @@ export class RealtimeSocket {
   }
 
   /**
-   * Reports customer activity (customers only; becomes a `customer:<action>` event).
-   * @param {"viewing_product"|"added_to_cart"|"activity"} action
-   * @param {{productId?: number, quantity?: number}} [data]
+   * Reports client activity: an action some namespace declares as a client action (its
+   * `client_actions`), sent by that namespace's owners; becomes a `<prefix>:<action>` event.
+   * @param {string} action
+   * @param {object} [data] the action's fields (the app's ActivityActions)
    * @returns {string} the frame's ref
    */
   activity(action, data = {}) {
