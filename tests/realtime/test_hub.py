@@ -18,7 +18,7 @@ from realtime.frames import WIRE, text_frame
 from realtime.hub import Hub, hub, log_group
 from realtime.messages import EVENT, Message
 from realtime.publish import event_message
-from tests.support.recorder import Recorder
+from tests.support.recorder import NowRecorder, Recorder
 from tests.support.waiting import until
 
 
@@ -43,6 +43,19 @@ async def test_local_fan_out_reaches_every_member_of_the_group_only() -> None:
     assert "rt.payments" in hub.groups
     await hub.leave("rt.payments", outsider)
     assert "rt.payments" not in hub.groups  # an empty group is forgotten
+
+
+async def test_members_that_write_now_get_the_same_events_without_a_coroutine() -> None:
+    """realtime.server's sockets are handed events through ``deliver_now``; others
+    through ``deliver``; in one group both get every event, in order."""
+    hub = Hub()
+    now, awaited = NowRecorder(), Recorder()
+    await hub.join("rt.orders", now)
+    await hub.join("rt.orders", awaited)
+    for event_id in (1, 2, 3):
+        hub.dispatch("rt.orders", event(event_id))
+    await until(lambda: now.ids == awaited.ids == [1, 2, 3])
+    assert now.sends == awaited.sends
 
 
 async def test_an_idle_hub_sends_a_lone_event_as_its_own_frame() -> None:

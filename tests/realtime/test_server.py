@@ -295,3 +295,29 @@ async def test_an_upgraded_socket_keeps_nothing_of_its_http_request_but_the_path
     assert [(action, details["path"]) for _, action, details in logged
             if action in {"connected", "disconnected"}] == [
         ("connected", "/api/ws"), ("disconnected", "/api/ws")]
+
+
+async def test_server_send_writes_now_only_while_the_connection_is_open() -> None:
+    """``ServerSend`` is Daphne's send, awaited; ``now`` is the same write without a
+    coroutine (the fan-out's), and like Daphne's it writes nothing once the connection
+    is gone."""
+
+    class Protocol:
+        def __init__(self) -> None:
+            self.replies: list[dict] = []
+
+        def handle_reply(self, message: dict) -> None:
+            self.replies.append(message)
+
+    protocol = Protocol()
+    daphne = server.RealtimeServer.__new__(server.RealtimeServer)
+    daphne.connections = {protocol: {"connected": 0.0}}
+    send = server.ServerSend(daphne, protocol)
+    await send({"type": "websocket.send", "text": "awaited"})
+    send.now({"type": "websocket.send", "text": "now"})
+    daphne.connections[protocol]["disconnected"] = 1.0
+    send.now({"type": "websocket.send", "text": "after the close"})
+    await send({"type": "websocket.send", "text": "awaited after the close"})
+    del daphne.connections[protocol]
+    send.now({"type": "websocket.send", "text": "forgotten"})
+    assert [reply["text"] for reply in protocol.replies] == ["awaited", "now"]
