@@ -1,27 +1,10 @@
 // The plain example: one RealtimeSocket, a token from the page's session, a list of orders.
-import { RealtimeSocket } from "@omni-sales/realtime";
+import { RealtimeSocket, sessionToken } from "@omni-sales/realtime";
 
-/** The csrftoken cookie Django sets on pages with a form: POST /api/ws/token needs it. */
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-/** A short-lived socket token for the signed-in user, or null (a guest). */
-async function fetchToken() {
-  const response = await fetch("/api/ws/token", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-  });
-  if (!response.ok) return null;
-  const { token } = await response.json();
-  return token;
-}
 
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const socket = new RealtimeSocket(`${scheme}://${location.host}/api/ws`, {
-  token: fetchToken,
+  token: sessionToken, // the session's token, CSRF included; null (a guest) when signed out
   maxAttempts: Infinity,
 });
 

@@ -1,24 +1,10 @@
 // The React example: one RealtimeProvider (one socket), the hook and the three components.
 import { createElement as h, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
+import { sessionToken } from "@omni-sales/realtime";
 import { RealtimeProvider, useRealtime } from "@omni-sales/realtime/react";
 import { LiveCustomerCount, LiveSalesTicker, OrderStatusBadge } from "@omni-sales/orders-react";
 
-/** The csrftoken cookie Django sets on pages with a form: POST /api/ws/token needs it. */
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-/** A short-lived socket token for the signed-in user, or null (a guest). */
-async function fetchToken() {
-  const response = await fetch("/api/ws/token", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-  });
-  return response.ok ? (await response.json()).token : null;
-}
 
 /** The connection's state and a badge for the newest order, from the hook itself. */
 function Latest() {
@@ -33,7 +19,7 @@ function Latest() {
 }
 
 function App() {
-  return h(RealtimeProvider, { token: fetchToken, options: { maxAttempts: Infinity } },
+  return h(RealtimeProvider, { token: sessionToken, options: { maxAttempts: Infinity } },
     h(Latest),
     h("h2", null, "Customers"), h(LiveCustomerCount, { presenceUrl: "/api/ws/presence" }),
     h("h2", null, "Sales since this page opened"), h(LiveSalesTicker, { maxItems: 8 }));

@@ -3,3 +3,4 @@ export * from "./constants.js";
 export * from "./events.js";
 export * from "./frames.js";
 export * from "./socket.js";
+export * from "./token.js";
