@@ -299,12 +299,15 @@ async def test_an_upgraded_socket_keeps_nothing_of_its_http_request_but_the_path
 
 async def test_server_send_writes_now_only_while_the_connection_is_open() -> None:
     """``ServerSend`` is Daphne's send, awaited; ``now`` is the same write without a
-    coroutine (the fan-out's), and like Daphne's it writes nothing once the connection
-    is gone."""
+    coroutine (the fan-out's), and like Daphne's it writes nothing once the socket is
+    closing or gone (Daphne marks it gone when autobahn has left ``STATE_OPEN``)."""
 
     class Protocol:
+        STATE_OPEN = AutobahnProtocol.STATE_OPEN
+
         def __init__(self) -> None:
             self.replies: list[dict] = []
+            self.state = AutobahnProtocol.STATE_OPEN
 
         def handle_reply(self, message: dict) -> None:
             self.replies.append(message)
@@ -315,9 +318,10 @@ async def test_server_send_writes_now_only_while_the_connection_is_open() -> Non
     send = server.ServerSend(daphne, protocol)
     await send({"type": "websocket.send", "text": "awaited"})
     send.now({"type": "websocket.send", "text": "now"})
+    protocol.state = AutobahnProtocol.STATE_CLOSING
+    send.now({"type": "websocket.send", "text": "while closing"})
+    protocol.state = AutobahnProtocol.STATE_CLOSED
     daphne.connections[protocol]["disconnected"] = 1.0
     send.now({"type": "websocket.send", "text": "after the close"})
     await send({"type": "websocket.send", "text": "awaited after the close"})
-    del daphne.connections[protocol]
-    send.now({"type": "websocket.send", "text": "forgotten"})
     assert [reply["text"] for reply in protocol.replies] == ["awaited", "now"]
