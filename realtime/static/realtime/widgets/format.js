@@ -5,6 +5,10 @@
  * @module realtime/widgets/format
  */
 
+// The client package's own (realtime/static/realtime/js/format.js): one implementation
+// for the widgets and the React components.
+export { statusClass, statusLabel, toCents } from "../js/format.js";
+
 /** Text of the connection indicator per socket state. */
 export const CONNECTION_LABELS = Object.freeze({
   connecting: "Connecting…",
@@ -13,26 +17,6 @@ export const CONNECTION_LABELS = Object.freeze({
   closed: "Disconnected",
   failed: "Offline",
 });
-
-/**
- * `"status_changed"` → `"Status changed"`.
- * @param {unknown} status
- * @returns {string}
- */
-export function statusLabel(status) {
-  const text = String(status ?? "").replaceAll("_", " ").trim();
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/**
- * A CSS-safe modifier for a status: lower case, anything but letters and digits → "-".
- * @param {unknown} status
- * @returns {string}
- */
-export function statusClass(status) {
-  const text = String(status || "unknown").toLowerCase();
-  return text.replace(/[^\p{L}\p{N}]/gu, "-");
-}
 
 function parts(iso, timeZone, options) {
   const date = new Date(iso);
@@ -63,19 +47,6 @@ export function clock(iso, timeZone = "UTC") {
 export function dayOf(iso, timeZone = "UTC") {
   const p = parts(iso, timeZone, { year: "numeric", month: "2-digit", day: "2-digit" });
   return p ? `${p.year}-${p.month}-${p.day}` : null;
-}
-
-/**
- * A money string ("149.90", "-3.5", "12") as integer cents; NaN when it is not one.
- * Money travels as decimal strings and is summed in cents, never in floats.
- * @param {unknown} value
- * @returns {number}
- */
-export function toCents(value) {
-  const match = /^(-)?(\d+)(?:\.(\d{1,2}))?$/.exec(String(value ?? "").trim());
-  if (!match) return Number.NaN;
-  const cents = Number(match[2]) * 100 + Number((match[3] ?? "0").padEnd(2, "0"));
-  return match[1] ? -cents : cents;
 }
 
 /**
