@@ -31,6 +31,11 @@ from . import inbound, stats
 from .conf import setting
 from .protocol import CloseCode
 
+try:
+    from twisted.internet.tcp import Server as TCPServer
+except ImportError:  # no Daphne here: nothing to adopt
+    TCPServer = None
+
 logger = logging.getLogger("realtime.server")
 
 
@@ -116,6 +121,21 @@ class Adopted:
             super().serverSend(content, binary)  # type: ignore[misc]
             self.check_backlog()
 
+    def sendData(self, data: bytes, sync: bool = False,  # noqa: N802 (autobahn's)
+                 chopsize: int | None = None) -> None:
+        """Every frame of the socket, the handshake's 101 and the close included, written
+        at once when Twisted holds nothing before it (``write_now``): a connect's four
+        writes (101, ``connected``, ``authenticated``, ``subscribed``) would otherwise
+        each wait for a later turn of the loop between two ``epoll_ctl`` calls, 9% of
+        the CPU of connecting 5,000 sockets (docs/performance.md). autobahn's own path
+        stays for what it queues (``sync``, ``chopsize``, a queue already waiting) and
+        for its octet log; its per-write debug line and traffic counters, which
+        nothing here reads, are skipped."""
+        if sync or chopsize or self.send_queue or self.logOctets:  # type: ignore[attr-defined]
+            super().sendData(data, sync, chopsize)  # type: ignore[misc]
+        else:
+            write_now(self.transport, data)  # type: ignore[attr-defined]
+
     def check_backlog(self) -> None:
         """Abort the connection of a reader more than ``max_outbound`` behind: it would not
         read a close frame either, and what it holds in memory goes now."""
@@ -137,6 +157,34 @@ def adopted_class(cls: type) -> type:
     if cls not in _adopted:
         _adopted[cls] = type(f"Adopted{cls.__name__}", (Adopted, cls), {})
     return _adopted[cls]
+
+
+def write_now(transport: Any, data: bytes) -> bool:
+    """``transport.write(data)``, sent at once when nothing waits before it; whether it
+    was (then nothing is buffered for the connection).
+
+    Twisted buffers every write and sends it on a later turn of the loop, after
+    registering the socket for writability and before unregistering it: two
+    ``epoll_ctl`` calls and a callback per socket per frame, most of a fan-out's
+    cost per socket (docs/performance.md). On a plain TCP connection with nothing
+    buffered, the socket takes the frame now; what it does not take is handed to
+    Twisted, in order, and so is everything on a TLS or closing connection.
+    """
+    if (type(transport) is TCPServer and not transport.TLS and transport.connected
+            and not transport.disconnecting and not transport._writeDisconnected
+            and not transport._tempDataLen
+            and len(transport.dataBuffer) == transport.offset):
+        try:
+            sent = transport.socket.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            sent = 0  # Twisted's own write finds the error and closes the connection
+        if sent == len(data):
+            return True
+        data = data[sent:]
+    transport.write(data)
+    return False
 
 
 def sendable(protocol: Any) -> bool:

@@ -35,9 +35,8 @@ from daphne import server as daphne_server
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
-from twisted.internet.tcp import Server as TCPServer
 
-from .daphne_sockets import Adopted, close_websockets
+from .daphne_sockets import Adopted, close_websockets, write_now
 from .frames import WIRE
 from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory, release_upgraded
 from .inbox import Inbox
@@ -49,35 +48,6 @@ STATE_OPEN = WebSocketProtocol.STATE_OPEN
 # Close codes an endpoint may send (RFC 6455, 7.4.1) that autobahn's sendClose()
 # refuses, which docs/protocol.md uses: going away, policy, too big, try again later.
 STANDARD_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
-
-
-def write_now(transport: Any, data: bytes) -> bool:
-    """``transport.write(data)``, sent at once when nothing waits before it; whether it
-    was (then nothing is buffered for the connection).
-
-    Twisted buffers every write and sends it on a later turn of the loop, after
-    registering the socket for writability and before unregistering it: two
-    ``epoll_ctl`` calls and a callback per socket per frame, most of a fan-out's
-    cost per socket (docs/performance.md). On a plain TCP connection with nothing
-    buffered, the socket takes the frame now; what it does not take is handed to
-    Twisted, in order, and so is everything on a TLS or closing connection.
-    """
-    if (type(transport) is TCPServer and not transport.TLS and transport.connected
-            and not transport.disconnecting and not transport._writeDisconnected
-            and not transport._tempDataLen
-            and len(transport.dataBuffer) == transport.offset):
-        try:
-            sent = transport.socket.send(data)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            sent = 0  # Twisted's own write finds the error and closes the connection
-        if sent == len(data):
-            return True
-        data = data[sent:]
-    transport.write(data)
-    return False
-
 
 
 class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
