@@ -29,7 +29,7 @@ from .conf import setting
 from .events import NAMESPACES, Access, namespaces_for
 from .events import registry as declared
 from .follower import follower
-from .frames import batch_message, error_frame, frame
+from .frames import batch_message, error_frame, frame, send_message
 from .groups import everyone_group, role_group, subscription_group, user_group
 from .hub import hub
 from .limits import new_bucket, registry
@@ -414,9 +414,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await getattr(self, handler_name)(client_frame)
         except FrameError as exc:
             stats.incr(f"errors.{exc.code}")
-            await self.send(text_data=error_frame(exc.code, exc.message,
-                                                  exc.ref if exc.ref is not None else ref,
-                                                  **exc.extra))
+            await self.send_text(error_frame(exc.code, exc.message,
+                                             exc.ref if exc.ref is not None else ref,
+                                             **exc.extra))
 
     async def refuse_message(self) -> None:
         """A message over MAX_PAYLOAD that no frame guard stopped (a server without
@@ -424,7 +424,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         stats.incr(f"errors.{ErrorCode.TOO_LARGE}")
         logger.warning("message too large conn=%s user=%s role=%s", self.connection_id,
                        self.identity.user_id, self.identity.role)
-        await self.send(text_data=error_frame(
+        await self.send_text(error_frame(
             ErrorCode.TOO_LARGE, f"Messages are limited to {setting('MAX_PAYLOAD')} bytes"))
         await self.terminate(CloseCode.MESSAGE_TOO_LARGE, "message too large")
 
@@ -435,12 +435,19 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                            self.identity.user_id, self.identity.role)
             await self.terminate(CloseCode.POLICY, "rate limit exceeded")
             return
-        await self.send(text_data=error_frame(
+        await self.send_text(error_frame(
             ErrorCode.RATE_LIMITED, "Too many frames; slow down",
             retryAfter=self.bucket.retry_after_ms()))
 
     async def send_frame(self, frame_type: str, data: Any = None, ref: Any = None) -> None:
-        await self.send(text_data=frame(frame_type, data, ref))
+        await self.send_text(frame(frame_type, data, ref))
+
+    async def send_text(self, text: str) -> None:
+        """A frame of this socket's own (``connected``, ``subscribed``, an error) with its
+        wire bytes, through the server's send as events go: realtime.server writes them
+        as is instead of autobahn framing each in Python, a tenth of the main thread's
+        CPU in a connect storm (docs/performance.md)."""
+        await self.wire_send(send_message(text))
 
     # Identity and groups
 
@@ -652,7 +659,7 @@ class NamespaceConsumer(RealtimeConsumer):
         try:
             await self.subscribe(self.namespace, self.since)
         except FrameError as exc:
-            await self.send(text_data=error_frame(exc.code, exc.message))
+            await self.send_text(error_frame(exc.code, exc.message))
 
     async def on_subscribe(self, client_frame: ClientFrame) -> None:
         raise FrameError(ErrorCode.BAD_MESSAGE,

@@ -3,6 +3,7 @@ session middleware, router), one WebsocketCommunicator per socket."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
@@ -20,7 +21,7 @@ from realtime.sequencer import sequence
 from tests.conftest import USER_PASSWORD
 
 from . import spec
-from .conftest import expired_token, login_cookie
+from .conftest import TIMEOUT, expired_token, login_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -312,6 +313,19 @@ async def test_pong_gets_no_reply(connect: Any) -> None:
     socket = await connect()
     await socket.send("pong", {"ts": 1})
     await socket.sync()
+
+
+async def test_the_sockets_own_frames_carry_their_wire_bytes(connect: Any) -> None:
+    """realtime.server writes a frame's pre-built WebSocket bytes as they are, so a reply
+    and an error must carry exactly their own text's frame."""
+    from realtime.frames import WIRE, text_frame
+
+    socket = await connect()
+    await socket.send("ping", {"ts": 1}, ref="p")
+    await socket.send_raw("{not json")
+    replies = [await socket.communicator.receive_output(timeout=TIMEOUT) for _ in range(2)]
+    assert [json.loads(reply["text"])["type"] for reply in replies] == ["pong", "error"]
+    assert [reply[WIRE] for reply in replies] == [text_frame(reply["text"]) for reply in replies]
 
 
 # Delivery
