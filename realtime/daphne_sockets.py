@@ -14,6 +14,8 @@ that is ``functools.partial(Server.handle_reply, protocol)``: through that proto
   (realtime/inbound.py);
 - on SIGTERM every socket gets 1001 (which autobahn refuses from an application's
   ``websocket.close``) and the shutdown waits up to ``SHUTDOWN_GRACE`` for the frames.
+- every write (the app's frames, the fan-out's, the close) goes to the socket at once
+  when Twisted holds nothing before it, not on a later turn of the loop (``write_now``).
 
 Anything else (uvicorn, a protocol this module does not know) is left alone.
 """
