@@ -29,11 +29,11 @@ from .conf import setting
 from .events import NAMESPACES, Access, namespaces_for
 from .events import registry as declared
 from .follower import follower
-from .frames import batch_message, error_frame, frame, send_message
+from .frames import FRAMES, error_frame, frame, send_message
 from .groups import everyone_group, role_group, subscription_group, user_group
 from .hub import hub
 from .limits import new_bucket, registry
-from .messages import Message
+from .messages import Message, is_batch, joined
 from .protocol import (
     PROTOCOL_VERSION,
     AuthFailure,
@@ -296,13 +296,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return wanted, send
         if not wanted:
             return None
-        return wanted, (wanted[0].send if len(wanted) == 1
-                        else batch_message(message.text for message in wanted))
+        return wanted, joined(wanted, batch=is_batch(send))
 
-    def delivered(self, wanted: list[Message]) -> None:
+    def delivered(self, wanted: list[Message], send: dict[str, Any]) -> None:
         for message in wanted:
             stats.record_delivery(message)
-        if len(wanted) > 1:
+        if len(wanted) > 1 and is_batch(send):
             stats.record_batch()
 
     def deliver_now(self, messages: list[Message], send: dict[str, Any]) -> None:
@@ -318,7 +317,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         except Exception:
             self.closed = True  # as in deliver
             return
-        self.delivered(picked[0])
+        self.delivered(*picked)
 
     async def deliver(self, messages: list[Message], send: dict[str, Any]) -> None:
         """Events for this socket's groups, already encoded as ``send`` (one frame or a
@@ -329,11 +328,14 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         wanted, send = picked
         try:
-            if self.send_timeout is None:
-                await self.wire_send(send)
-            else:
-                async with asyncio.timeout(self.send_timeout):
-                    await self.wire_send(send)
+            # Frames sent together are, to a server that does not write them as one,
+            # each a send of its own.
+            for frame in send.get(FRAMES) or (send,):
+                if self.send_timeout is None:
+                    await self.wire_send(frame)
+                else:
+                    async with asyncio.timeout(self.send_timeout):
+                        await self.wire_send(frame)
         except TimeoutError:
             self.drop_slow_reader()
             return
@@ -342,7 +344,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             # follows cleans up; other sockets of the fan-out must not notice.
             self.closed = True
             return
-        self.delivered(wanted)
+        self.delivered(wanted, send)
 
     def drop_slow_reader(self) -> None:
         """A send that waited SEND_TIMEOUT for a client that does not read (a server whose

@@ -15,6 +15,8 @@ from typing import Any
 
 # The pre-built WebSocket frame of a message, for servers that write it as is.
 WIRE = "realtime.wire"
+# The messages of several frames sent together (``frames_message``), in order.
+FRAMES = "realtime.frames"
 
 
 def dumps(obj: Any) -> str:
@@ -62,6 +64,14 @@ def text_frame(text: str) -> bytes:
 def send_message(text: str) -> dict[str, Any]:
     """The ``websocket.send`` message of a frame, with its wire bytes for realtime.server."""
     return {"type": "websocket.send", "text": text, WIRE: text_frame(text)}
+
+
+def frames_message(sends: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several frames, each its own, sent together: realtime.server writes their wire
+    bytes in one system call instead of one each (``BATCH_MAX`` 1, where events that
+    wait are not joined into a ``batch`` frame); any other server is handed each
+    ``websocket.send`` in turn (realtime.consumers). Never an ASGI message by itself."""
+    return {"type": "websocket.send", FRAMES: sends, WIRE: b"".join(s[WIRE] for s in sends)}
 
 
 def batch_message(texts: Iterable[str]) -> dict[str, Any]:

@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Any
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from .conf import setting
-from .frames import batch_message
-from .messages import EVENT, Message
+from .messages import EVENT, Message, joined
 from .stats import counting
 
 if TYPE_CHECKING:
@@ -45,6 +44,9 @@ logger = logging.getLogger("realtime.hub")
 # connect, as long as the loop took to come back, up to FAIR_SHARE_MAX seconds.
 CHECK_EVERY = 16
 FAIR_SHARE_MAX = 0.05
+# With BATCH_MAX 1, the most events whose frames one write to a socket carries: 100
+# frames of an order event are about 30 KB, far below MAX_OUTBOUND_BUFFER.
+FRAMES_PER_WRITE = 100
 
 
 def is_local(layer: Any) -> bool:
@@ -247,7 +249,9 @@ class Hub:
             self.drainer = None
 
     async def _fan_out(self, group: str, messages: list[Message]) -> None:
-        """Events of one group to its members: one frame each, or ``batch`` frames.
+        """Events of one group to its members: one frame each, or ``batch`` frames; with
+        ``BATCH_MAX`` 1, the frames of events that waited are each their own but go to a
+        socket in one write (``frames_message``), up to FRAMES_PER_WRITE of them.
 
         Yields to the loop every FAN_OUT_SLICE of time and after each frame: transports flush
         what was written (a burst must not pile up unsent, or healthy readers look
@@ -266,12 +270,13 @@ class Hub:
         instead of 40 (docs/performance.md).
         """
         size = setting("BATCH_MAX")
+        step = size if size > 1 else FRAMES_PER_WRITE
         clock = asyncio.get_running_loop().time
         slice_s = setting("FAN_OUT_SLICE") / 1000
         connects = counting.counters["connects"]
-        for start in range(0, len(messages), size):
-            part = messages[start:start + size]
-            send = part[0].send if len(part) == 1 else batch_message(m.text for m in part)
+        for start in range(0, len(messages), step):
+            part = messages[start:start + step]
+            send = joined(part, batch=size > 1)
             members = self.groups.get(group)
             if not members:
                 return

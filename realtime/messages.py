@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .frames import send_message
+from .frames import FRAMES, batch_message, frames_message, send_message
 
 EVENT = "rt.event"
 CONTROL = "rt.control"
@@ -61,3 +61,19 @@ class Message:
         values = {name: data[name] for name in _LAYER_FIELDS if name in data}
         values["groups"] = tuple(values.get("groups", ()))
         return cls(kind=data["type"], **values)
+
+
+def joined(messages: list[Message], *, batch: bool) -> dict[str, Any]:
+    """The send of these events to one socket: a lone one's own frame, else one
+    ``batch`` frame or (``batch`` False: ``BATCH_MAX`` 1) their own frames together."""
+    if len(messages) == 1:
+        return messages[0].send
+    if batch:
+        return batch_message(message.text for message in messages)
+    return frames_message([message.send for message in messages])
+
+
+def is_batch(send: dict[str, Any]) -> bool:
+    """Whether a send of several events is one ``batch`` frame (not frames together)."""
+    return FRAMES not in send
+

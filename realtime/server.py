@@ -37,7 +37,7 @@ from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
 from .daphne_sockets import Adopted, close_websockets, write_now
-from .frames import WIRE
+from .frames import FRAMES, WIRE
 from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory, release_upgraded
 from .inbox import Inbox
 
@@ -74,6 +74,11 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
             # what the socket did not take can pile up.
             if not write_now(self.transport, wire):
                 self.check_backlog()
+        elif FRAMES in message:
+            # Frames sent together that cannot go as their bytes (a compressed socket's
+            # are compressed one by one): each in turn.
+            for frame in message[FRAMES]:
+                self.handle_reply(frame)
         elif message.get("type") == "websocket.close" and self.state != self.STATE_CONNECTING:
             # Daphne drops the ASGI close's reason; the client is told why (4500's reason
             # names the credential that ended, docs/protocol.md).

@@ -208,6 +208,33 @@ def stuck_client(port: int) -> socket.socket:
     return sock
 
 
+@pytest.mark.parametrize(("batch_max", "batched"), [("100", True), ("1", False)])
+async def test_a_burst_arrives_whole_and_in_order_batched_or_a_frame_per_event(
+        start_server, project, server_name, batch_max, batched):
+    """300 events committed together in another process reach the server at once:
+    every one arrives, in order; by default in ``batch`` frames, with ``WS_BATCH_MAX=1``
+    each a frame of its own (written together under realtime.server, one by one
+    elsewhere)."""
+    server = start_server(WS_BATCH_MAX=batch_max)
+    ws = await WS.open(f"{server.ws}/api/ws")
+    await ws.roundtrip()
+    count = 300
+    await project.ashell(
+        "from django.db import transaction\n"
+        "from realtime.publish import emit\n"
+        "with transaction.atomic():\n"
+        f"    for n in range({count}):\n"
+        "        emit('system:notification', {'title': 'burst', 'message': str(n)},\n"
+        "             everyone=True)\n")
+    await until(lambda: len(ws.events("system:notification")) == count, timeout=60,
+                what="every event of the burst")
+    events = ws.events("system:notification")
+    assert [event["data"]["message"] for event in events] == [str(n) for n in range(count)]
+    assert [event["id"] for event in events] == sorted({event["id"] for event in events})
+    assert (ws.batches > 0) is batched, f"{server_name}: {ws.batches} batch frames"
+    await ws.close()
+
+
 async def test_a_client_that_stops_reading_does_not_stall_the_others(start_server, project,
                                                                    server_name):
     """One socket that never reads while 600 events of 32 KiB go out: the healthy

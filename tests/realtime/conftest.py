@@ -315,3 +315,25 @@ def emit_now() -> Callable[..., Any]:
         return Event.objects.get(pk=pending.position)
 
     return database_sync_to_async(emit_committed)
+
+
+@pytest.fixture
+def tcp_pair() -> Any:
+    """A real Twisted TCP server transport over one end of a socket pair, and the other
+    end, non-blocking, to read what actually reached the peer."""
+    import socket
+
+    from twisted.internet import reactor
+    from twisted.internet.protocol import Protocol
+    from twisted.internet.tcp import Server
+
+    ours, peer = socket.socketpair()
+    ours.setblocking(False)
+    peer.setblocking(False)
+    transport = Server(ours, Protocol(), ("127.0.0.1", 5555), None, 1, reactor)
+    transport.stopReading()
+    yield transport, peer
+    transport.stopWriting()
+    ours.close()
+    peer.close()
+

@@ -331,6 +331,32 @@ async def test_the_sockets_own_frames_carry_their_wire_bytes(connect: Any) -> No
 # Delivery
 
 
+@pytest.mark.parametrize(("batch_max", "batches"), [(100, 1), (1, 0)])
+async def test_a_burst_is_one_batch_frame_or_with_batch_max_1_frames_of_their_own(
+        role_socket: Any, realtime_settings: Any, batch_max: int, batches: int) -> None:
+    """Five events committed together wait for the fan-out as one: by default one
+    ``batch`` frame; with ``BATCH_MAX`` 1 five frames, each handed to the server as a
+    send of its own (a server other than realtime.server never sees frames together)."""
+    from django.db import transaction
+
+    from realtime.publish import emit
+
+    realtime_settings(BATCH_MAX=batch_max)
+    staff = await role_socket("staff")
+    await staff.subscribe("orders")
+
+    def burst() -> list[int]:
+        with transaction.atomic():
+            pending = [emit("order:status_changed", {"id": n, "status": "shipped"})
+                       for n in range(5)]
+        return [row.position for row in pending]
+
+    positions = await database_sync_to_async(burst)()
+    received = [await staff.recv() for _ in positions]
+    assert [frame["id"] for frame in received] == positions
+    assert staff.batches == batches
+
+
 async def test_event_delivered_after_emit(role_socket: Any, emit_now: Any, alice: Any) -> None:
     staff = await role_socket("staff")
     await staff.subscribe("orders")

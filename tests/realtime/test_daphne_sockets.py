@@ -84,67 +84,38 @@ class Writer(daphne_sockets.Adopted, FrameRecorder):
         self.logOctets = False
 
 
-def tcp_pair():
-    """A real Twisted TCP server transport over one end of a socket pair, and the other
-    end, non-blocking, for what actually reached the peer."""
-    import socket
-
-    from twisted.internet import reactor
-    from twisted.internet.protocol import Protocol
-    from twisted.internet.tcp import Server
-
-    ours, peer = socket.socketpair()
-    ours.setblocking(False)
-    peer.setblocking(False)
-    transport = Server(ours, Protocol(), ("127.0.0.1", 5555), None, 1, reactor)
-    transport.stopReading()
-    return transport, peer
-
-
-def test_a_frame_reaches_the_peer_in_the_same_call_when_nothing_waits_before_it() -> None:
+def test_a_frame_reaches_the_peer_in_the_same_call_when_nothing_waits_before_it(
+        tcp_pair) -> None:
     """No later turn of the loop: the bytes are on the peer's side of the socket before
     ``sendData`` returns, and Twisted holds nothing for the connection."""
-    transport, peer = tcp_pair()
-    try:
-        writer = Writer(transport)
-        writer.sendData(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
-        writer.sendData(b"\x81\x02hi")
-        assert peer.recv(1024) == b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x02hi"
-        assert daphne_sockets.pending_bytes(transport) == 0
-        assert writer.autobahn == []
-    finally:
-        transport.socket.close()
-        peer.close()
+    transport, peer = tcp_pair
+    writer = Writer(transport)
+    writer.sendData(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+    writer.sendData(b"\x81\x02hi")
+    assert peer.recv(1024) == b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x02hi"
+    assert daphne_sockets.pending_bytes(transport) == 0
+    assert writer.autobahn == []
 
 
-def test_a_frame_goes_after_what_twisted_already_holds() -> None:
-    transport, peer = tcp_pair()
-    try:
-        transport.write(b"first")  # buffered by Twisted, for a later turn
-        writer = Writer(transport)
-        writer.sendData(b"second")
-        assert daphne_sockets.pending_bytes(transport) == len(b"firstsecond")
-        transport.doWrite()  # the later turn
-        assert peer.recv(1024) == b"firstsecond"
-    finally:
-        transport.stopWriting()
-        transport.socket.close()
-        peer.close()
+def test_a_frame_goes_after_what_twisted_already_holds(tcp_pair) -> None:
+    transport, peer = tcp_pair
+    transport.write(b"first")  # buffered by Twisted, for a later turn
+    writer = Writer(transport)
+    writer.sendData(b"second")
+    assert daphne_sockets.pending_bytes(transport) == len(b"firstsecond")
+    transport.doWrite()  # the later turn
+    assert peer.recv(1024) == b"firstsecond"
 
 
-def test_what_autobahn_queues_or_logs_stays_on_its_own_path() -> None:
-    transport, peer = tcp_pair()
-    try:
-        writer = Writer(transport)
-        writer.sendData(b"sync", sync=True)
-        writer.sendData(b"chopped", chopsize=2)
-        writer.send_queue.append((b"queued", False))
-        writer.sendData(b"behind the queue")
-        writer.send_queue.clear()
-        writer.logOctets = True
-        writer.sendData(b"logged")
-        assert writer.autobahn == [b"sync", b"chopped", b"behind the queue", b"logged"]
-        assert daphne_sockets.pending_bytes(transport) == 0
-    finally:
-        transport.socket.close()
-        peer.close()
+def test_what_autobahn_queues_or_logs_stays_on_its_own_path(tcp_pair) -> None:
+    transport, _peer = tcp_pair
+    writer = Writer(transport)
+    writer.sendData(b"sync", sync=True)
+    writer.sendData(b"chopped", chopsize=2)
+    writer.send_queue.append((b"queued", False))
+    writer.sendData(b"behind the queue")
+    writer.send_queue.clear()
+    writer.logOctets = True
+    writer.sendData(b"logged")
+    assert writer.autobahn == [b"sync", b"chopped", b"behind the queue", b"logged"]
+    assert daphne_sockets.pending_bytes(transport) == 0

@@ -88,10 +88,8 @@ async def test_events_that_wait_for_the_fan_out_go_as_batches_per_group_in_order
         [{"id": 1}, {"id": 3}, {"id": 5}]]
 
 
-@pytest.mark.parametrize(("batch_max", "sizes"), [(2, [2, 2, 1]), (1, [1, 1, 1, 1, 1])])
-async def test_batch_max_bounds_a_frame(realtime_settings: Any, batch_max: int,
-                                        sizes: list[int]) -> None:
-    realtime_settings(BATCH_MAX=batch_max)
+async def test_batch_max_bounds_a_frame(realtime_settings: Any) -> None:
+    realtime_settings(BATCH_MAX=2)
     hub = Hub()
     member = Recorder()
     await hub.join("rt.orders", member)
@@ -100,7 +98,35 @@ async def test_batch_max_bounds_a_frame(realtime_settings: Any, batch_max: int,
     await until(lambda: len(member.ids) == 5)
     assert member.ids == [1, 2, 3, 4, 5]
     frames = [json.loads(send["text"]) for send in member.sends]
-    assert [len(f["data"]) if f.get("type") == "batch" else 1 for f in frames] == sizes
+    assert [len(f["data"]) if f.get("type") == "batch" else 1 for f in frames] == [2, 2, 1]
+
+
+@pytest.mark.parametrize("member_class", [Recorder, NowRecorder])
+async def test_with_batch_max_1_events_that_wait_are_frames_of_their_own_sent_together(
+        realtime_settings: Any, monkeypatch: pytest.MonkeyPatch, member_class: type) -> None:
+    """No ``batch`` frame: each event its own frame, as a client that asked for one
+    frame per event reads them, but the ones that waited go to a socket as one send
+    whose wire bytes are theirs in order (one system call on realtime.server), at most
+    FRAMES_PER_WRITE of them."""
+    from realtime import hub as hub_module
+    from realtime.frames import FRAMES
+
+    realtime_settings(BATCH_MAX=1)
+    monkeypatch.setattr(hub_module, "FRAMES_PER_WRITE", 3)
+    hub = Hub()
+    member = member_class()
+    await hub.join("rt.orders", member)
+    for event_id in range(1, 8):
+        hub.dispatch("rt.orders", event(event_id))
+    await until(lambda: len(member.ids) == 7)
+    assert member.ids == list(range(1, 8))
+    *together, lone = member.sends
+    assert [[json.loads(frame["text"])["id"] for frame in send[FRAMES]]
+            for send in together] == [[1, 2, 3], [4, 5, 6]]
+    for send in together:
+        assert "text" not in send
+        assert send[WIRE] == b"".join(text_frame(frame["text"]) for frame in send[FRAMES])
+    assert json.loads(lone["text"]) == {"id": 7}  # one left: a frame as ever
 
 
 def spin(seconds: float) -> None:

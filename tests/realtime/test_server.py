@@ -325,3 +325,37 @@ async def test_server_send_writes_now_only_while_the_connection_is_open() -> Non
     send.now({"type": "websocket.send", "text": "after the close"})
     await send({"type": "websocket.send", "text": "awaited after the close"})
     assert [reply["text"] for reply in protocol.replies] == ["awaited", "now"]
+
+
+def open_protocol(transport: Any, compress: Any = None) -> Any:
+    """realtime.server's protocol on an open socket over ``transport``, without a
+    handshake (``handle_reply`` reads only these)."""
+    protocol = server.RealtimeWebSocketProtocol.__new__(server.RealtimeWebSocketProtocol)
+    protocol.state = AutobahnProtocol.STATE_OPEN
+    protocol.transport = transport
+    protocol._perMessageCompress = compress
+    return protocol
+
+
+def test_frames_sent_together_reach_the_peer_in_one_write(tcp_pair: Any) -> None:
+    from realtime.frames import frames_message, send_message
+
+    transport, peer = tcp_pair
+    sends = [send_message(f'{{"id":{n}}}') for n in (1, 2, 3)]
+    open_protocol(transport).handle_reply(frames_message(sends))
+    assert peer.recv(4096) == b"".join(send["realtime.wire"] for send in sends)
+
+
+def test_frames_sent_together_to_a_compressed_socket_go_one_by_one(tcp_pair: Any) -> None:
+    """A compressed socket's frames are compressed each by itself: autobahn frames them,
+    in order, and nothing is written as the uncompressed bytes."""
+    from realtime.frames import frames_message, send_message
+
+    transport, peer = tcp_pair
+    protocol = open_protocol(transport, compress=object())
+    sent: list[str] = []
+    protocol.serverSend = lambda content, binary=False: sent.append(content)
+    protocol.handle_reply(frames_message([send_message(f'{{"id":{n}}}') for n in (1, 2)]))
+    assert sent == ['{"id":1}', '{"id":2}']
+    with pytest.raises(BlockingIOError):
+        peer.recv(4096)

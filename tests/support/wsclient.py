@@ -41,6 +41,8 @@ class WS:
         self.conn = conn
         self.auto_pong = auto_pong
         self.frames: list[Frame] = []
+        # ``batch`` frames received (their events are in ``frames``, one by one).
+        self.batches = 0
         self._cursor = 0
         self._arrived = asyncio.Event()
         self.close_code: int | None = None
@@ -77,7 +79,11 @@ class WS:
         try:
             async for raw in self.conn:
                 frame = json.loads(raw)
-                self.frames.extend(frame["data"] if frame.get("type") == "batch" else [frame])
+                if frame.get("type") == "batch":
+                    self.batches += 1
+                    self.frames.extend(frame["data"])
+                else:
+                    self.frames.append(frame)
                 self._arrived.set()
                 if self.auto_pong and frame.get("type") == "ping":
                     await self.send("pong", frame.get("data"))
