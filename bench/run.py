@@ -202,7 +202,8 @@ def _cpu(pids: list[int]) -> float:
 
 
 class Profiler:
-    """py-spy on each server process for the length of a burst (``--profile``)."""
+    """py-spy on each server process for the length of a connect, a burst or the
+    latency scenario's events (``--profile``)."""
 
     def __init__(self, pids: list[int], out: Path) -> None:
         self.processes: list[subprocess.Popen] = []
@@ -327,6 +328,10 @@ async def scenario_latency(target: Target, pool: ClientPool, tokens: list[str],
         _, warmup = await pool.expect(1, 15, lambda: target.trigger(1), None)
         warmup_call = round(warmup["t1"] - warmup["t0"], 2)
         await asyncio.sleep(0.3)
+        profiler = None
+        if options.profile and target.kind == "project":
+            profiler = Profiler(target.server_pids,
+                                options.results_dir / f"profile-{target.name}-{sockets}-latency")
         for _ in range(reps):
             answers, fired = await pool.expect(1, 15, lambda: target.trigger(1), None)
             # The trigger's own call: for the project, the save, its commit, the
@@ -337,6 +342,8 @@ async def scenario_latency(target: Target, pool: ClientPool, tokens: list[str],
             lat.extend(rep)
             per_rep_p99.append(percentile(rep, 99))
             await asyncio.sleep(0.3)  # idle between events
+        if profiler:
+            profiler.stop()
         target.check_alive()
         await pool.close_sockets()
     finally:
@@ -680,7 +687,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help="extra environment for the project's processes (repeatable), "
                              "e.g. DATABASE_CONN_MAX_AGE=600")
     parser.add_argument("--profile", action="store_true",
-                        help="record py-spy profiles of the project's servers during bursts")
+                        help="record py-spy profiles of the project's servers while they "
+                             "connect, burst and fan out the latency scenario's events")
     args = parser.parse_args(argv)
     return Options(
         scenarios=[s for s in args.scenarios.split(",") if s],
