@@ -328,14 +328,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         wanted, send = picked
         try:
-            # Frames sent together are, to a server that does not write them as one,
-            # each a send of its own.
-            for frame in send.get(FRAMES) or (send,):
-                if self.send_timeout is None:
-                    await self.wire_send(frame)
+            async with asyncio.timeout(self.send_timeout):
+                if FRAMES in send:
+                    wanted = await self.send_each(wanted, send[FRAMES])
                 else:
-                    async with asyncio.timeout(self.send_timeout):
-                        await self.wire_send(frame)
+                    await self.wire_send(send)
         except TimeoutError:
             self.drop_slow_reader()
             return
@@ -345,6 +342,20 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             self.closed = True
             return
         self.delivered(wanted, send)
+
+    async def send_each(self, wanted: list[Message], frames: list[dict[str, Any]]
+                        ) -> list[Message]:
+        """Frames sent together, to a server that does not write them as one: each a send
+        of its own. A send may wait for the client, and meanwhile this socket's own
+        frames are handled (an ``unsubscribe``, a ``subscribe`` that holds events back):
+        each frame after the first is asked for again, as it would be on its own."""
+        sent = []
+        for index, (message, one) in enumerate(zip(wanted, frames, strict=True)):
+            if index and (self.closed or not self.wants(message)):
+                continue
+            await self.wire_send(one)
+            sent.append(message)
+        return sent
 
     def drop_slow_reader(self) -> None:
         """A send that waited SEND_TIMEOUT for a client that does not read (a server whose

@@ -125,11 +125,12 @@ class Adopted:
 
     def sendData(self, data: bytes, sync: bool = False,  # noqa: N802 (autobahn's)
                  chopsize: int | None = None) -> None:
-        """Every frame of the socket, the handshake's 101 and the close included, written
-        at once when Twisted holds nothing before it (``write_now``): a connect's four
-        writes (101, ``connected``, ``authenticated``, ``subscribed``) would otherwise
-        each wait for a later turn of the loop between two ``epoll_ctl`` calls, 9% of
-        the CPU of connecting 5,000 sockets (docs/performance.md). autobahn's own path
+        """Every write autobahn makes, the handshake's 101, pings, the close and (under
+        stock Daphne) the app's frames, sent at once when Twisted holds nothing before
+        it (``write_now``); realtime.server writes the app's frames that way already
+        (their wire bytes, ``handle_reply``). Each write would otherwise wait for a
+        later turn of the loop between two ``epoll_ctl`` calls: 9% of the CPU of
+        connecting 5,000 sockets (docs/performance.md). autobahn's own path
         stays for what it queues (``sync``, ``chopsize``, a queue already waiting) and
         for its octet log; its per-write debug line and traffic counters, which
         nothing here reads, are skipped."""
@@ -174,6 +175,7 @@ def write_now(transport: Any, data: bytes) -> bool:
     """
     if (type(transport) is TCPServer and not transport.TLS and transport.connected
             and not transport.disconnecting and not transport._writeDisconnected
+            and not transport._aborting
             and not transport._tempDataLen
             and len(transport.dataBuffer) == transport.offset):
         try:

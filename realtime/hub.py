@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from .conf import setting
+from .frames import WIRE
 from .messages import EVENT, Message, joined
 from .stats import counting
 
@@ -44,9 +45,12 @@ logger = logging.getLogger("realtime.hub")
 # connect, as long as the loop took to come back, up to FAIR_SHARE_MAX seconds.
 CHECK_EVERY = 16
 FAIR_SHARE_MAX = 0.05
-# With BATCH_MAX 1, the most events whose frames one write to a socket carries: 100
-# frames of an order event are about 30 KB, far below MAX_OUTBOUND_BUFFER.
+# With BATCH_MAX 1, the most events whose frames one write to a socket carries, and
+# the most bytes (but always one frame): 100 order events are about 30 KB, and large
+# events must not make one write a healthy reader's socket cannot take in before the
+# slow-reader bound (MAX_OUTBOUND_BUFFER, 4 MiB by default) drops it.
 FRAMES_PER_WRITE = 100
+BYTES_PER_WRITE = 256 * 1024
 
 
 def is_local(layer: Any) -> bool:
@@ -251,7 +255,8 @@ class Hub:
     async def _fan_out(self, group: str, messages: list[Message]) -> None:
         """Events of one group to its members: one frame each, or ``batch`` frames; with
         ``BATCH_MAX`` 1, the frames of events that waited are each their own but go to a
-        socket in one write (``frames_message``), up to FRAMES_PER_WRITE of them.
+        socket in one write (``frames_message``), up to FRAMES_PER_WRITE of them and
+        BYTES_PER_WRITE.
 
         Yields to the loop every FAN_OUT_SLICE of time and after each frame: transports flush
         what was written (a burst must not pile up unsent, or healthy readers look
@@ -270,12 +275,10 @@ class Hub:
         instead of 40 (docs/performance.md).
         """
         size = setting("BATCH_MAX")
-        step = size if size > 1 else FRAMES_PER_WRITE
         clock = asyncio.get_running_loop().time
         slice_s = setting("FAN_OUT_SLICE") / 1000
         connects = counting.counters["connects"]
-        for start in range(0, len(messages), step):
-            part = messages[start:start + step]
+        for part in (batches(messages, size) if size > 1 else writes(messages)):
             send = joined(part, batch=size > 1)
             members = self.groups.get(group)
             if not members:
@@ -305,6 +308,29 @@ class Hub:
         message = self.pending.pop(slot, None)
         if message is not None:
             self.dispatch(slot[1], message.without_debounce())
+
+
+def batches(messages: list[Message], size: int) -> list[list[Message]]:
+    """``batch`` frames of at most ``size`` events, in order."""
+    return [messages[start:start + size] for start in range(0, len(messages), size)]
+
+
+def writes(messages: list[Message]) -> list[list[Message]]:
+    """Events whose own frames share one write, in order: at most FRAMES_PER_WRITE
+    frames and BYTES_PER_WRITE bytes a write, and at least one frame."""
+    parts: list[list[Message]] = []
+    part: list[Message] = []
+    size = 0
+    for message in messages:
+        length = len(message.send[WIRE])
+        if part and (len(part) == FRAMES_PER_WRITE or size + length > BYTES_PER_WRITE):
+            parts.append(part)
+            part, size = [], 0
+        part.append(message)
+        size += length
+    if part:
+        parts.append(part)
+    return parts
 
 
 hub = Hub()

@@ -888,3 +888,32 @@ async def test_a_page_change_within_the_grace_is_not_offline(
     offline = await staff.expect("customer:offline")  # after the grace, once
     assert offline["data"]["customerId"] == alice.customer.pk
     await staff.sync()
+
+
+async def test_frames_sent_one_by_one_are_each_asked_for_again() -> None:
+    """A server that is handed frames one by one may wait on each send, and meanwhile
+    the socket's own frames are handled: an event the socket unsubscribed from during
+    the first send is not sent, one held back by a subscribe joins the held ones."""
+    from realtime.consumers import RealtimeConsumer
+    from realtime.frames import frames_message
+    from realtime.messages import EVENT, Message
+
+    consumer = RealtimeConsumer()
+    consumer.closed, consumer.send_timeout = False, None
+    consumer.subscriptions = {"orders": "rt.orders", "payments": "rt.payments",
+                              "products": "rt.products"}
+    consumer.floors, consumer.holding = {}, {}
+    sent: list[str] = []
+
+    async def wire_send(message: dict) -> None:
+        sent.append(message["text"])
+        if len(sent) == 1:  # while the first frame waits for the client
+            del consumer.subscriptions["payments"]
+            consumer.holding["products"] = []
+
+    consumer.wire_send = wire_send
+    events = [Message(EVENT, n, (), ns=ns, at=0.0, text=f'{{"id":{n}}}')
+              for n, ns in ((1, "orders"), (2, "payments"), (3, "products"), (4, "orders"))]
+    await consumer.deliver(events, frames_message([event.send for event in events]))
+    assert sent == ['{"id":1}', '{"id":4}']
+    assert [event.id for event in consumer.holding["products"]] == [3]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from types import SimpleNamespace
 
+import pytest
 from daphne.ws_protocol import WebSocketProtocol
 
 from realtime import daphne_sockets
@@ -119,3 +120,13 @@ def test_what_autobahn_queues_or_logs_stays_on_its_own_path(tcp_pair) -> None:
     writer.sendData(b"logged")
     assert writer.autobahn == [b"sync", b"chopped", b"behind the queue", b"logged"]
     assert daphne_sockets.pending_bytes(transport) == 0
+
+
+def test_nothing_is_written_once_the_connection_is_aborted(tcp_pair) -> None:
+    """Twisted's abort drops what is buffered and lets the socket go on the next turn;
+    until then nothing may reach the peer past it."""
+    transport, peer = tcp_pair
+    transport.abortConnection()
+    Writer(transport).sendData(b"after the abort")
+    with pytest.raises(BlockingIOError):
+        peer.recv(1024)

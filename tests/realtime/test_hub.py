@@ -320,3 +320,19 @@ async def test_the_layer_keeps_delivering_across_many_probe_rounds(
     await hub.leave("rt.orders", member)
     hub.task.cancel()
     await redis_layer.flush()
+
+
+def test_frames_that_share_a_write_are_bounded_in_count_and_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most FRAMES_PER_WRITE frames and BYTES_PER_WRITE bytes a write, in order, and a
+    frame larger than the bound still goes, alone."""
+    from realtime import hub as hub_module
+
+    monkeypatch.setattr(hub_module, "FRAMES_PER_WRITE", 3)
+    small = [event(n) for n in range(1, 6)]  # 2 + 8 bytes each
+    assert [[m.id for m in part] for part in hub_module.writes(small)] == [[1, 2, 3], [4, 5]]
+    monkeypatch.setattr(hub_module, "BYTES_PER_WRITE", 25)
+    assert [[m.id for m in part] for part in hub_module.writes(small)] == [[1, 2], [3, 4], [5]]
+    huge = Message(EVENT, 9, (), ns="orders", at=0.0, text="x" * 100)
+    assert [[m.id for m in part] for part in hub_module.writes([small[0], huge, small[1]])] == [
+        [1], [9], [2]]
