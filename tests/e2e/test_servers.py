@@ -208,6 +208,19 @@ def stuck_client(port: int) -> socket.socket:
     return sock
 
 
+async def emit_to_everyone(project: Project, count: int, payload: str, *,
+                           together: bool = False) -> None:
+    """``count`` ``system:notification`` events to every socket from another process,
+    each ``payload`` (a Python expression of ``n``): each committed on its own, or
+    ``together`` in one transaction."""
+    loop = f"for n in range({count}):\n    emit('system:notification', {payload}, everyone=True)"
+    if together:
+        loop = "with transaction.atomic():\n" + "\n".join(
+            "    " + line for line in loop.splitlines())
+    await project.ashell("from django.db import transaction\n"
+                         "from realtime.publish import emit\n" + loop + "\n")
+
+
 @pytest.mark.parametrize(("batch_max", "batched"), [("100", True), ("1", False)])
 async def test_a_burst_arrives_whole_and_in_order_batched_or_a_frame_per_event(
         start_server, project, server_name, batch_max, batched):
@@ -219,13 +232,8 @@ async def test_a_burst_arrives_whole_and_in_order_batched_or_a_frame_per_event(
     ws = await WS.open(f"{server.ws}/api/ws")
     await ws.roundtrip()
     count = 300
-    await project.ashell(
-        "from django.db import transaction\n"
-        "from realtime.publish import emit\n"
-        "with transaction.atomic():\n"
-        f"    for n in range({count}):\n"
-        "        emit('system:notification', {'title': 'burst', 'message': str(n)},\n"
-        "             everyone=True)\n")
+    await emit_to_everyone(project, count, "{'title': 'burst', 'message': str(n)}",
+                           together=True)
     await until(lambda: len(ws.events("system:notification")) == count, timeout=60,
                 what="every event of the burst")
     events = ws.events("system:notification")
@@ -246,11 +254,7 @@ async def test_a_client_that_stops_reading_does_not_stall_the_others(start_serve
     stuck = stuck_client(server.port)
     await healthy.roundtrip()
     count = 600
-    await project.ashell(
-        "from realtime.publish import emit\n"
-        f"for n in range({count}):\n"
-        "    emit('system:notification', {'title': 'big', 'message': 'x' * 32768,\n"
-        "                                 'n': n}, everyone=True)\n")
+    await emit_to_everyone(project, count, "{'title': 'big', 'message': 'x' * 32768, 'n': n}")
     await until(lambda: len(healthy.events("system:notification")) == count, timeout=60,
                 what="every event at the healthy reader")
     dropped = server.admin_stats()["processes"][0]["counters"].get("dropped.slow_reader", 0)

@@ -88,15 +88,21 @@ async def test_events_that_wait_for_the_fan_out_go_as_batches_per_group_in_order
         [{"id": 1}, {"id": 3}, {"id": 5}]]
 
 
+async def burst(member: Recorder, count: int) -> None:
+    """``count`` events dispatched without yielding, so all wait for one round of the
+    fan-out; returns once the member has them all, in order."""
+    hub = Hub()
+    await hub.join("rt.orders", member)
+    for event_id in range(1, count + 1):
+        hub.dispatch("rt.orders", event(event_id))
+    await until(lambda: len(member.ids) == count)
+    assert member.ids == list(range(1, count + 1))
+
+
 async def test_batch_max_bounds_a_frame(realtime_settings: Any) -> None:
     realtime_settings(BATCH_MAX=2)
-    hub = Hub()
     member = Recorder()
-    await hub.join("rt.orders", member)
-    for event_id in range(1, 6):
-        hub.dispatch("rt.orders", event(event_id))
-    await until(lambda: len(member.ids) == 5)
-    assert member.ids == [1, 2, 3, 4, 5]
+    await burst(member, 5)
     frames = [json.loads(send["text"]) for send in member.sends]
     assert [len(f["data"]) if f.get("type") == "batch" else 1 for f in frames] == [2, 2, 1]
 
@@ -113,13 +119,8 @@ async def test_with_batch_max_1_events_that_wait_are_frames_of_their_own_sent_to
 
     realtime_settings(BATCH_MAX=1)
     monkeypatch.setattr(hub_module, "FRAMES_PER_WRITE", 3)
-    hub = Hub()
     member = member_class()
-    await hub.join("rt.orders", member)
-    for event_id in range(1, 8):
-        hub.dispatch("rt.orders", event(event_id))
-    await until(lambda: len(member.ids) == 7)
-    assert member.ids == list(range(1, 8))
+    await burst(member, 7)
     *together, lone = member.sends
     assert [[json.loads(frame["text"])["id"] for frame in send[FRAMES]]
             for send in together] == [[1, 2, 3], [4, 5, 6]]
