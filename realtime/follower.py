@@ -105,6 +105,10 @@ class Follower:
     def running_here(self) -> bool:
         return self.task.running_here()
 
+    def active(self) -> bool:
+        """Running in this process, on whichever loop serves its sockets."""
+        return self.task.active()
+
     async def ready(self) -> int:
         """The cursor, once the follower knows where the log stood when it started."""
         self.ensure_running()

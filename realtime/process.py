@@ -34,6 +34,10 @@ class LoopTask:
             self.task = loop.create_task(self.factory(), name=self.name)
         return self.task
 
+    def active(self) -> bool:
+        """Running on some event loop of this process (a server's)."""
+        return self.task is not None and not self.task.done()
+
     def running_here(self) -> bool:
         """Running on the current thread's event loop (False outside any loop)."""
         try:

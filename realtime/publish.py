@@ -11,6 +11,7 @@ an order save. Every server process also reads the log itself
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -20,10 +21,11 @@ from asgiref.sync import async_to_sync
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from . import stats, wake
+from . import background_loop, stats, wake
 from .conf import setting
 from .debounce import debounce_key
 from .events import NAMESPACES, Namespace, namespace_of
+from .follower import follower
 from .frames import event_frame
 from .groups import event_groups, user_group
 from .hub import hub
@@ -34,6 +36,11 @@ from .sequencer import position_of, sequence
 from .sessions import CONTROL_NAMESPACE
 
 logger = logging.getLogger("realtime.publish")
+
+# Seconds a synchronous publish waits on the background loop before it gives up (the
+# event stays in the log, where the servers' followers find it): a save must not hang
+# on a Redis that does not answer.
+PUBLISH_TIMEOUT = 10.0
 
 
 def emit(
@@ -144,6 +151,11 @@ def publish(events: Event | Iterable[Event]) -> bool:
 
     With the event-log bridge on (no Redis), the server's follower is also woken:
     this may be another process, whose saves reach the sockets only through the log.
+
+    In a server process (its follower runs here) asgiref runs the publish on the
+    server's own loop, where its hub lives. Anywhere else it runs on the process's
+    background loop (realtime/background_loop.py), which keeps its Redis connection
+    between saves (redis-py reconnects one that died with a restarted Redis).
     """
     events = _as_list(events)
     if not events:
@@ -151,11 +163,21 @@ def publish(events: Event | Iterable[Event]) -> bool:
     if setting("EVENT_LOG_BRIDGE"):
         wake.send()
     try:
-        return async_to_sync(apublish)(events)
+        if follower.active() or _loop_runs_here():
+            return async_to_sync(apublish)(events)
+        return background_loop.run(apublish(events), PUBLISH_TIMEOUT)
     except Exception:
         logger.exception("publish failed ids=%s..%s", events[0].pk, events[-1].pk)
         stats.incr("publish.failures")
         return False
+
+
+def _loop_runs_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 # The ``emit_<namespace>_event(action, payload_or_instance)`` helpers of the old API,

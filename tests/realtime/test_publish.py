@@ -168,6 +168,51 @@ def test_broken_layer_publish_returns_false(broken_layer: None) -> None:
     assert stats.counters["publish.failures"] == failures + 1
 
 
+# A publish from outside a server (a command, the shell, a worker)
+
+
+@pytest.fixture
+def own_redis(settings: Any, tmp_path: Any) -> Any:
+    """A redis-server of this test's own (it is killed), as the channel layer."""
+    from tests.support.servers import RedisServer
+
+    redis = RedisServer.start(tmp_path)
+    settings.CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": redis.url, "socket_connect_timeout": 2}]},
+    }}
+    yield redis
+    redis.stop()
+
+
+def connections_received(redis: Any) -> int:
+    import redis as redis_py
+
+    client = redis_py.Redis.from_url(redis.url)
+    try:
+        return client.info("stats")["total_connections_received"] - 1  # this one
+    finally:
+        client.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saves_outside_a_server_share_one_redis_connection_and_outlive_a_restart(
+        own_redis: Any, tmp_path: Any) -> None:
+    """asgiref alone would connect to Redis for every publish; the background loop keeps
+    its connection, and after Redis is killed and back, the next publish gets through."""
+    from django.utils import timezone
+
+    event = Event.objects.create(id=1, namespace="products", type="product:updated",
+                                 payload={}, origin="test", created_at=timezone.now())
+    before = connections_received(own_redis)
+    assert [publish(event) for _ in range(10)] == [True] * 10
+    assert connections_received(own_redis) - before <= 2  # the layer's own, not ten
+    own_redis.kill()
+    assert publish(event) is False  # counted and logged; the log still has it
+    own_redis.restart(tmp_path)
+    assert publish(event) is True
+
+
 # The helpers of the old API, derived from the catalogue.
 
 
