@@ -6,8 +6,9 @@ asgiref's ``async_to_sync``, called where no event loop runs, makes a thread and
 for each call and closes both after it, and with them the channel layer's Redis
 connection: every such save's publish connected to Redis anew, 1.4 ms of it against
 0.4 ms on a loop kept running (docs/performance.md). Here one loop runs for the life of
-the process and keeps its connections; it is made on first use, and again in a child
-after a fork, which does not inherit the thread.
+the process and keeps its connections. It is made on first use, and again if its thread
+ended; a child after a fork starts from nothing (it has neither the thread nor any use
+for the parent's connections).
 """
 
 from __future__ import annotations
@@ -22,25 +23,43 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
-_pid: int | None = None
+_thread: threading.Thread | None = None
+
+
+def _forget() -> None:
+    """In a child after a fork: a new lock (another thread may have held the parent's),
+    and no loop."""
+    global _lock, _loop, _thread
+    _lock, _loop, _thread = threading.Lock(), None, None
+
+
+os.register_at_fork(after_in_child=_forget)
 
 
 def loop() -> asyncio.AbstractEventLoop:
-    """The process's background loop, started if it is not running here yet."""
-    global _loop, _pid
+    """The process's background loop, started if none runs."""
+    global _loop, _thread
     with _lock:
-        if _loop is None or _pid != os.getpid():
-            _loop, _pid = asyncio.new_event_loop(), os.getpid()
-            threading.Thread(target=_loop.run_forever, name="realtime-background-loop",
-                             daemon=True).start()
+        if _loop is None or _thread is None or not _thread.is_alive():
+            _loop = asyncio.new_event_loop()
+            _thread = threading.Thread(target=_loop.run_forever,
+                                       name="realtime-background-loop", daemon=True)
+            _thread.start()
         return _loop
 
 
 def run(coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
     """``coroutine``'s result, run on the background loop; ``TimeoutError`` (the
-    coroutine cancelled) if it takes longer than ``timeout`` seconds. Not from a thread
-    whose own event loop runs: that loop would wait on this one."""
-    future = asyncio.run_coroutine_threadsafe(coroutine, loop())
+    coroutine cancelled) if it takes longer than ``timeout`` seconds. ``RuntimeError``
+    from the loop's own thread, which would wait on itself."""
+    try:
+        target = loop()
+        if threading.current_thread() is _thread:
+            raise RuntimeError("background_loop.run called from the background loop")
+    except BaseException:
+        coroutine.close()
+        raise
+    future = asyncio.run_coroutine_threadsafe(coroutine, target)
     try:
         return future.result(timeout)
     except TimeoutError:

@@ -202,6 +202,9 @@ def test_saves_outside_a_server_share_one_redis_connection_and_outlive_a_restart
     its connection, and after Redis is killed and back, the next publish gets through."""
     from django.utils import timezone
 
+    from realtime.follower import follower
+
+    assert not follower.active()  # not a server: the follower runs nowhere here
     event = Event.objects.create(id=1, namespace="products", type="product:updated",
                                  payload={}, origin="test", created_at=timezone.now())
     before = connections_received(own_redis)
