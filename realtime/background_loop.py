@@ -51,11 +51,18 @@ def loop() -> asyncio.AbstractEventLoop:
 def run(coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
     """``coroutine``'s result, run on the background loop; ``TimeoutError`` (the
     coroutine cancelled) if it takes longer than ``timeout`` seconds. ``RuntimeError``
-    from the loop's own thread, which would wait on itself."""
+    at once from a thread whose own event loop runs (this one's, or a server's), which
+    would stand still while it waits, as asgiref's ``async_to_sync`` refuses too."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        coroutine.close()
+        raise RuntimeError("background_loop.run called from the background loop or "
+                           "another running event loop")
     try:
         target = loop()
-        if threading.current_thread() is _thread:
-            raise RuntimeError("background_loop.run called from the background loop")
     except BaseException:
         coroutine.close()
         raise

@@ -327,12 +327,16 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if picked is None:
             return
         wanted, send = picked
+        frames = send.get(FRAMES)
         try:
-            async with asyncio.timeout(self.send_timeout):
-                if FRAMES in send:
-                    wanted = await self.send_each(wanted, send[FRAMES])
-                else:
-                    await self.wire_send(send)
+            if self.send_timeout is None and frames is None:
+                await self.wire_send(send)  # the common case: no timer per socket
+            else:
+                async with asyncio.timeout(self.send_timeout):
+                    if frames is None:
+                        await self.wire_send(send)
+                    else:
+                        wanted = await self.send_each(wanted, frames)
         except TimeoutError:
             self.drop_slow_reader()
             return

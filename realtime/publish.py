@@ -11,7 +11,6 @@ an order save. Every server process also reads the log itself
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -163,21 +162,13 @@ def publish(events: Event | Iterable[Event]) -> bool:
     if setting("EVENT_LOG_BRIDGE"):
         wake.send()
     try:
-        if follower.active() or _loop_runs_here():
+        if follower.active():
             return async_to_sync(apublish)(events)
         return background_loop.run(apublish(events), PUBLISH_TIMEOUT)
     except Exception:
         logger.exception("publish failed ids=%s..%s", events[0].pk, events[-1].pk)
         stats.incr("publish.failures")
         return False
-
-
-def _loop_runs_here() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 # The ``emit_<namespace>_event(action, payload_or_instance)`` helpers of the old API,
