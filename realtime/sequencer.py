@@ -21,9 +21,9 @@ sequence what has waited longer than ``STRAGGLER_AGE`` (realtime/follower.py).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from .models import Event, PendingEvent, Watermark
@@ -38,36 +38,68 @@ _FIELDS = [field.name for field in PendingEvent._meta.concrete_fields if field.n
 _moved: dict[int, int] = {}
 
 
-def _lock() -> int:
+def _sql(connection: Any) -> dict[str, str]:
+    """The sequencer's statements for this connection's SQL dialect, made once.
+
+    Plain SQL rather than querysets: the ORM built and compiled each of these
+    statements anew on every save, more than half of the numbering transaction's
+    time for one event (docs/performance.md). The outbox rows are still read
+    through the ORM (``raw``), which converts their columns.
+    """
+    statements = _statements.get(connection.vendor)
+    if statements is None:
+        q = connection.ops.quote_name
+        mark, value, name = q(Watermark._meta.db_table), q("value"), q("name")
+        pending, log, pk = q(PendingEvent._meta.db_table), q(Event._meta.db_table), q("id")
+        statements = _statements[connection.vendor] = {
+            "lock": f"UPDATE {mark} SET {value} = {value} WHERE {name} = %s",
+            "last": f"SELECT {value}, (SELECT MAX({pk}) FROM {log}) FROM {mark} "
+                    f"WHERE {name} = %s",
+            "pending": f"SELECT * FROM {pending} ORDER BY {pk} LIMIT %s",
+            "delete": f"DELETE FROM {pending} WHERE {pk} IN ",
+            "mark": f"UPDATE {mark} SET {value} = %s WHERE {name} = %s",
+        }
+    return statements
+
+
+_statements: dict[str, dict[str, str]] = {}
+
+
+def _lock(cursor: Any, sql: dict[str, str]) -> int:
     """Take the sequencer's lock (the ``sequence`` row, until commit); the last position.
 
     An UPDATE first, not a SELECT: SQLite in deferred mode then waits for the write
-    lock instead of failing to upgrade a read lock, and PostgreSQL locks the row.
+    lock instead of failing to upgrade a read lock, and PostgreSQL locks the row. An
+    event written into the log directly (a fixture, an import) is numbered past.
     """
-    marks = Watermark.objects.filter(name=SEQUENCE)
-    if not marks.update(value=F("value")):
+    cursor.execute(sql["lock"], [SEQUENCE])
+    if not cursor.rowcount:
         try:
-            with transaction.atomic():
-                Watermark.objects.create(name=SEQUENCE, value=0)
+            with transaction.atomic(using=cursor.db.alias):
+                Watermark.objects.using(cursor.db.alias).create(name=SEQUENCE, value=0)
         except IntegrityError:
             pass  # created by a concurrent sequencer: its row is the lock now
-        marks.update(value=F("value"))
-    return marks.values_list("value", flat=True).get()
+        cursor.execute(sql["lock"], [SEQUENCE])
+    cursor.execute(sql["last"], [SEQUENCE])
+    mark, top = cursor.fetchone()
+    return max(mark, top or 0)
 
 
 def _move_batch() -> list[Event]:
-    with transaction.atomic():
-        last = _lock()
-        pending = list(PendingEvent.objects.order_by("id")[:BATCH])
+    alias = router.db_for_write(Event)
+    connection = connections[alias]
+    sql = _sql(connection)
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        last = _lock(cursor, sql)
+        pending = list(PendingEvent.objects.raw(sql["pending"], [BATCH], using=alias))
         if not pending:
             return []
-        # An event written into the log directly (a fixture, an import) is numbered past.
-        last = max(last, Event.objects.aggregate(m=Max("id"))["m"] or 0)
         events = [Event(id=last + offset, **{name: getattr(row, name) for name in _FIELDS})
                   for offset, row in enumerate(pending, 1)]
-        Event.objects.bulk_create(events)
-        PendingEvent.objects.filter(id__in=[row.id for row in pending]).delete()
-        Watermark.objects.filter(name=SEQUENCE).update(value=events[-1].id)
+        Event.objects.using(alias).bulk_create(events)
+        ids = [row.id for row in pending]
+        cursor.execute(sql["delete"] + "(" + ", ".join(["%s"] * len(ids)) + ")", ids)
+        cursor.execute(sql["mark"], [events[-1].id, SEQUENCE])
     for row, event in zip(pending, events, strict=True):
         if row.origin == PROCESS_ORIGIN:
             _moved[row.id] = event.id

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def pending(origin: str = "elsewhere", **fields: Any) -> PendingEvent:
     return PendingEvent.objects.create(namespace="products", type="product:updated",
-                                       payload={}, origin=origin,
+                                       payload=fields.pop("payload", {}), origin=origin,
                                        created_at=fields.pop("created_at", timezone.now()),
                                        **fields)
 
@@ -50,6 +50,21 @@ def test_an_event_written_into_the_log_directly_is_numbered_past() -> None:
                          origin="import", created_at=timezone.now())
     pending()
     assert [event.pk for event in sequencer.sequence()] == [42]
+
+
+def test_a_moved_event_keeps_every_field_as_written() -> None:
+    at = timezone.now() - timedelta(seconds=5)
+    pending(payload={"id": 7, "total": "10.00", "items": [1, 2]}, created_at=at, owner_id=3,
+            user_id=4, target_role="staff", everyone=True)
+    (moved,) = sequencer.sequence()
+    (stored,) = Event.objects.all()
+    for event in (moved, stored):
+        assert (event.namespace, event.type, event.origin) == ("products", "product:updated",
+                                                               "elsewhere")
+        assert event.payload == {"id": 7, "total": "10.00", "items": [1, 2]}
+        assert event.created_at == at
+        assert (event.owner_id, event.user_id, event.target_role, event.everyone) == (
+            3, 4, "staff", True)
 
 
 def test_a_missing_lock_row_is_created() -> None:
