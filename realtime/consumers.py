@@ -293,31 +293,38 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return (messages, send) if self.wants(messages[0]) else None
         wanted = [message for message in messages if self.wants(message)]
         if len(wanted) == len(messages):
-            return wanted, send
+            return messages, send
         if not wanted:
             return None
         return wanted, joined(wanted, batch=is_batch(send))
 
     def delivered(self, wanted: list[Message], send: dict[str, Any]) -> None:
-        for message in wanted:
-            stats.record_delivery(message)
+        stats.record_deliveries(wanted, 1)
         if len(wanted) > 1 and is_batch(send):
             stats.record_batch()
 
-    def deliver_now(self, messages: list[Message], send: dict[str, Any]) -> None:
+    def deliver_now(self, messages: list[Message], send: dict[str, Any]) -> bool:
         """``deliver`` without a coroutine, through the server's synchronous write
         (``send_now``, realtime.server's): the hub's fan-out calls it for every socket
         of every event, and with one frame per event the coroutines were a fifth of the
-        server's CPU (docs/performance.md). The server bounds the socket's backlog."""
+        server's CPU (docs/performance.md). The server bounds the socket's backlog.
+
+        True when the socket was sent all of ``messages`` as ``send``: the hub counts
+        those deliveries a slice of sockets at a time. A socket that got only some of
+        them counts its own."""
         picked = self.outgoing(messages, send)
         if picked is None:
-            return
+            return False
+        wanted, send = picked
         try:
-            self.send_now(picked[1])
+            self.send_now(send)
         except Exception:
             self.closed = True  # as in deliver
-            return
-        self.delivered(*picked)
+            return False
+        if wanted is messages:
+            return True
+        self.delivered(wanted, send)
+        return False
 
     async def deliver(self, messages: list[Message], send: dict[str, Any]) -> None:
         """Events for this socket's groups, already encoded as ``send`` (one frame or a

@@ -284,16 +284,20 @@ class Hub:
             if not members:
                 return
             until = clock() + slice_s
+            batched = size > 1 and len(part) > 1
+            sent = 0  # sockets sent the whole part and not yet counted
             for index, consumer in enumerate(tuple(members), 1):
                 try:
                     if consumer.send_now is not None:
-                        consumer.deliver_now(part, send)
+                        sent += consumer.deliver_now(part, send)
                     else:
                         await consumer.deliver(part, send)
                 except Exception:
                     # One socket's failure is its own; the others still get the event.
                     logger.exception("delivery failed group=%s", group)
                 if not index % CHECK_EVERY and clock() > until:
+                    counted(part, sent, batched)
+                    sent = 0
                     left = clock()
                     await asyncio.sleep(0)
                     back = clock()
@@ -302,12 +306,20 @@ class Hub:
                         connects = counting.counters["connects"]
                         share = min(max(slice_s, back - left), FAIR_SHARE_MAX)
                     until = back + share
+            counted(part, sent, batched)
             await asyncio.sleep(0)
 
     def _fire(self, slot: tuple[str, str]) -> None:
         message = self.pending.pop(slot, None)
         if message is not None:
             self.dispatch(slot[1], message.without_debounce())
+
+
+def counted(part: list[Message], sockets: int, batched: bool) -> None:
+    """The deliveries of a slice of the fan-out, counted together."""
+    counting.record_deliveries(part, sockets)
+    if batched:
+        counting.record_batch(sockets)
 
 
 def batches(messages: list[Message], size: int) -> list[list[Message]]:

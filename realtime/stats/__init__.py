@@ -1,8 +1,8 @@
 """Connection and event figures: counted per process, merged across processes.
 
 Every server process counts in memory: the consumer and ``publish`` call the
-functions below, and ``record_delivery`` runs on the fan-out path, so it is one
-increment and one histogram bucket. Once a process has opened a socket, a task
+functions below, and ``record_deliveries`` runs on the fan-out path, so it is a
+few increments per slice of sockets. Once a process has opened a socket, a task
 on its event loop samples its figures every ``STATS_INTERVAL`` seconds (the
 history behind the admin page's charts, the latency window) and writes its
 snapshot to the shared store: a Redis key that expires after ``ttl()`` seconds
@@ -45,6 +45,7 @@ from .counting import (
     latency,
     open_connections,
     record_batch,
+    record_deliveries,
     record_delivery,
 )
 from .histogram import BOUNDS, PROMETHEUS_BOUNDS, Histogram, dense, percentile, sparse
@@ -60,7 +61,8 @@ __all__ = [
     "collect", "connection_closed", "connection_moved", "connection_opened", "connections",
     "counters", "dense", "ensure_publishing", "figures", "incr", "latency", "latency_figures",
     "merge_history", "open_connections", "percentile", "publish_forever", "record_batch",
-    "record_delivery", "sampler", "shipper", "snapshot", "sparse", "store", "summarize", "ttl",
+    "record_deliveries", "record_delivery", "sampler", "shipper", "snapshot", "sparse", "store",
+    "summarize", "ttl",
 ]
 
 

@@ -917,3 +917,35 @@ async def test_frames_sent_one_by_one_are_each_asked_for_again() -> None:
     await consumer.deliver(events, frames_message([event.send for event in events]))
     assert sent == ['{"id":1}', '{"id":4}']
     assert [event.id for event in consumer.holding["products"]] == [3]
+
+
+def test_a_socket_written_now_that_takes_part_of_the_frames_counts_its_own() -> None:
+    """``deliver_now`` tells the hub when the socket took every event it was handed (the
+    hub counts those a slice at a time); when it took only some, it counts them itself,
+    and when it took none, nothing is counted or sent."""
+    import time
+
+    from realtime import stats
+    from realtime.consumers import RealtimeConsumer
+    from realtime.frames import FRAMES, frames_message
+    from realtime.messages import EVENT, Message
+
+    consumer = RealtimeConsumer()
+    consumer.closed = False
+    consumer.subscriptions = {"orders": "rt.orders"}
+    consumer.floors, consumer.holding = {}, {}
+    sent: list[dict] = []
+    consumer.send_now = sent.append
+    events = [Message(EVENT, n, (), ns=ns, at=time.time(), text=f'{{"id":{n}}}')
+              for n, ns in ((1, "orders"), (2, "payments"), (3, "orders"))]
+    before = stats.counters["deliveries"]
+
+    assert consumer.deliver_now(events[:1], events[0].send) is True
+    assert stats.counters["deliveries"] == before  # the hub's to count
+
+    assert consumer.deliver_now(events, frames_message([e.send for e in events])) is False
+    assert [frame["text"] for frame in sent[1][FRAMES]] == ['{"id":1}', '{"id":3}']
+    assert stats.counters["deliveries"] == before + 2
+
+    assert consumer.deliver_now(events[1:2], events[1].send) is False
+    assert len(sent) == 2 and stats.counters["deliveries"] == before + 2

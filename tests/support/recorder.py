@@ -32,6 +32,8 @@ class NowRecorder(Recorder):
     async def deliver(self, messages: list[Any], send: dict[str, Any]) -> None:
         raise AssertionError("the fan-out awaited deliver for a member that writes now")
 
-    def deliver_now(self, messages: list[Any], send: dict[str, Any]) -> None:
+    def deliver_now(self, messages: list[Any], send: dict[str, Any]) -> bool:
+        """Takes them all, as a subscribed socket does: the hub counts the delivery."""
         self.messages.extend(messages)
         self.sends.append(send)
+        return True
