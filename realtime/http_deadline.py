@@ -68,6 +68,12 @@ class HeaderDeadlineChannel(http.HTTPChannel):
         self._disarm()
         super().connectionLost(reason)
 
+    def stop_timers(self) -> None:
+        """The connection leaves this channel (a WebSocket upgrade): neither the deadline
+        nor Twisted's idle timeout may touch it any more."""
+        self._disarm()
+        self.setTimeout(None)
+
     def _arm(self, *, between_requests: bool) -> None:
         self._disarm()
         if self.deadline is None:
@@ -124,10 +130,12 @@ def release_upgraded(transport: Any) -> None:
 def _channel_with_deadline(factory: Any) -> Any:
     """What ``HTTPFactory.protocol`` makes: Twisted's wrapper that can switch to HTTP/2
     after ALPN, around the HTTP/1.1 channel; here the channel with the deadline."""
-    return http._GenericHTTPChannelProtocol(HeaderDeadlineChannel())
+    return http._GenericHTTPChannelProtocol(factory.channel())
 
 
 class RealtimeHTTPFactory(HTTPFactory):
     """Daphne's HTTP factory, whose connections have a deadline on each request's headers."""
 
+    # The HTTP/1.1 channel of each connection (realtime.upgrade's in realtime.server).
+    channel: type[HeaderDeadlineChannel] = HeaderDeadlineChannel
     protocol = _channel_with_deadline

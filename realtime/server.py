@@ -38,8 +38,9 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
 from .daphne_sockets import Adopted, close_websockets, write_now
 from .frames import FRAMES, WIRE
-from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory, release_upgraded
+from .http_deadline import HeaderDeadlineChannel, release_upgraded
 from .inbox import Inbox
+from .upgrade import UpgradingHTTPFactory
 
 logger = logging.getLogger("realtime.server")
 
@@ -316,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
         if not any(a.startswith(flag) for a in args):
             args = [flag, value, *args]
     daphne_server.WebSocketFactory = RealtimeWebSocketFactory
-    daphne_server.HTTPFactory = RealtimeHTTPFactory
+    daphne_server.HTTPFactory = UpgradingHTTPFactory
     tune_gc(args)
     RealtimeCommandLine().run(args)
 

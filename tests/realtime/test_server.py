@@ -55,8 +55,9 @@ def test_http_connections_get_the_handshake_deadline(
         daphne_args: list[list[str]], realtime_settings: Any, timeout: float | None) -> None:
     realtime_settings(HANDSHAKE_TIMEOUT=timeout)
     server.main(["omni_sales.asgi:application"])
-    assert server.daphne_server.HTTPFactory is server.RealtimeHTTPFactory
+    assert server.daphne_server.HTTPFactory is server.UpgradingHTTPFactory
     assert server.HeaderDeadlineChannel.deadline == timeout
+    assert server.UpgradingHTTPFactory.channel.deadline == timeout
 
 
 def test_the_command_line_wins(daphne_args: list[list[str]]) -> None:

@@ -1,0 +1,167 @@
+"""realtime.upgrade: a whole WebSocket handshake in a connection's first read goes straight
+to autobahn, with Daphne's checks; anything else takes Daphne's path, as before."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from realtime import server
+from realtime.upgrade import MAX_HANDSHAKE, UpgradingHTTPFactory, upgrade_query
+
+HANDSHAKE = (b"GET /api/ws?token=t HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nUpgrade: websocket\r\n"
+             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             b"Sec-WebSocket-Version: 13\r\n\r\n")
+
+
+def test_a_whole_upgrade_request_gives_its_query_string() -> None:
+    assert upgrade_query(HANDSHAKE) == b"token=t"
+    assert upgrade_query(HANDSHAKE.replace(b"?token=t", b"")) == b""
+    assert upgrade_query(HANDSHAKE.replace(b"Upgrade: websocket", b"upgrade:WebSocket ")) == b"token=t"
+
+
+@pytest.mark.parametrize("data", [
+    HANDSHAKE[:-2],  # the headers not complete yet: a second read follows
+    HANDSHAKE + b"\x81\x00",  # bytes after the handshake
+    HANDSHAKE.replace(b"HTTP/1.1", b"HTTP/1.0"),
+    HANDSHAKE.replace(b"GET ", b"POST "),
+    HANDSHAKE.replace(b"GET /api/ws?token=t", b"GET  /api/ws"),  # not three parts
+    HANDSHAKE.replace(b"Host:", b"Bad Host:"),  # a header name that is not a token
+    HANDSHAKE.replace(b"Host: 127.0.0.1:8000", b" folded"),  # obsolete line folding
+    HANDSHAKE.replace(b"Host: 127.0.0.1:8000", b"Host 127.0.0.1"),  # no colon
+    HANDSHAKE.replace(b"127.0.0.1:8000", b"127.0.0.1\x0b"),  # a byte RFC 9110 forbids
+    HANDSHAKE.replace(b"Connection:", b"Content-Length: 0\r\nConnection:"),
+    HANDSHAKE.replace(b"Connection:", b"Transfer-Encoding: chunked\r\nConnection:"),
+    HANDSHAKE.replace(b"Upgrade: websocket", b"Upgrade: h2c"),
+    HANDSHAKE.replace(b"Upgrade: websocket\r\n", b""),
+    HANDSHAKE.replace(b"Upgrade: websocket", b"Upgrade: h2c\r\nUpgrade: websocket"),
+    HANDSHAKE.replace(b"/api/ws", "/api/wß".encode()),  # not ASCII
+    HANDSHAKE.replace(b"token=t", "token=ß".encode()),
+    HANDSHAKE.replace(b"Connection:", b"X-Pad: " + b"a" * MAX_HANDSHAKE + b"\r\nConnection:"),
+])
+def test_anything_else_is_left_to_daphne(data: bytes) -> None:
+    assert upgrade_query(data) is None
+
+
+@pytest.fixture
+def tcp_loopback() -> Any:
+    """A real Twisted TCP server transport over an accepted loopback connection (the
+    handshake's Daphne code asks for both addresses), and the client's end."""
+    import socket
+
+    from twisted.internet import reactor
+    from twisted.internet.protocol import Protocol
+    from twisted.internet.tcp import Server
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    peer = socket.create_connection(listener.getsockname())
+    ours, address = listener.accept()
+    listener.close()
+    ours.setblocking(False)
+    peer.setblocking(False)
+    transport = Server(ours, Protocol(), address, None, 1, reactor)
+    transport.stopReading()
+    yield transport, peer
+    transport.stopWriting()
+    ours.close()
+    peer.close()
+
+
+class Served:
+    """A realtime.server (its Daphne server, the HTTP and WebSocket factories) whose one
+    connection is a real Twisted TCP transport over a socket pair, and an application
+    that accepts and echoes."""
+
+    def __init__(self, tcp_loopback: Any) -> None:
+        self.transport, self.peer = tcp_loopback
+        self.scopes: list[dict] = []
+        self.daphne = server.RealtimeServer(self.application, endpoints=["tcp:port=0"])
+        self.daphne.connections = {}
+        self.daphne.action_logger = lambda protocol, action, details: None
+        self.daphne.http_factory = UpgradingHTTPFactory(self.daphne)
+        self.daphne.ws_factory = server.RealtimeWebSocketFactory(self.daphne, server="test")
+        self.channel = self.daphne.http_factory.buildProtocol(self.transport.getPeer())
+        self.transport.protocol = self.channel
+        self.channel.makeConnection(self.transport)
+        self.requests: list[Any] = []  # Daphne's WebRequests, as they were made
+        connected = self.daphne.protocol_connected
+
+        def protocol_connected(protocol: Any) -> None:
+            if not isinstance(protocol, server.WebSocketProtocol):
+                self.requests.append(protocol)
+            connected(protocol)
+
+        self.daphne.protocol_connected = protocol_connected
+
+    async def application(self, scope: dict, receive: Any, send: Any) -> None:
+        self.scopes.append(scope)
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+            elif message["type"] != "websocket.receive":
+                return
+
+    async def read_until(self, marker: bytes) -> bytes:
+        seen = b""
+        for _ in range(2000):
+            try:
+                seen += self.peer.recv(65536)
+            except BlockingIOError:
+                pass
+            if marker in seen:
+                return seen
+            await asyncio.sleep(0)
+        raise AssertionError(f"{marker!r} never reached the peer; got {seen!r}")
+
+    def close(self) -> None:
+        from twisted.internet.error import ConnectionDone
+        from twisted.python.failure import Failure
+
+        self.transport.protocol.connectionLost(Failure(ConnectionDone()))
+
+
+async def test_a_handshake_in_one_read_is_read_once_by_autobahn(tcp_loopback: Any) -> None:
+    served = Served(tcp_loopback)
+    http = served.channel._channel
+    deadline = http._deadline_call
+    assert deadline is not None and deadline.active()
+    try:
+        served.channel.dataReceived(HANDSHAKE)
+        assert b"101 Switching Protocols" in await served.read_until(b"\r\n\r\n")
+        socket = served.transport.protocol
+        assert isinstance(socket, server.RealtimeWebSocketProtocol)
+        assert served.requests == []  # no Daphne request was made
+        assert not deadline.active() and http.timeOut is None  # nothing times it now
+        assert served.transport.producer is None  # the channel let go
+        (scope,) = served.scopes
+        assert scope["path"] == "/api/ws" and scope["query_string"] == b"token=t"
+        assert (b"host", b"127.0.0.1:8000") in scope["headers"]
+    finally:
+        served.close()
+
+
+async def test_a_handshake_in_two_reads_takes_daphnes_path(tcp_loopback: Any) -> None:
+    served = Served(tcp_loopback)
+    try:
+        served.channel.dataReceived(HANDSHAKE[:40])
+        served.channel.dataReceived(HANDSHAKE[40:])
+        assert b"101 Switching Protocols" in await served.read_until(b"\r\n\r\n")
+        assert len(served.requests) == 1  # Daphne's request did the upgrade
+        assert isinstance(served.transport.protocol, server.RealtimeWebSocketProtocol)
+        assert served.scopes[0]["query_string"] == b"token=t"
+    finally:
+        served.close()
+
+
+async def test_a_handshake_daphne_refuses_is_still_refused(tcp_loopback: Any) -> None:
+    served = Served(tcp_loopback)
+    served.channel.dataReceived(HANDSHAKE.replace(b"127.0.0.1:8000", b"127.0.0.1\x0b"))
+    transport = served.transport
+    # Daphne's answer, as Twisted holds it for the reactor to write.
+    answer = bytes(transport.dataBuffer) + b"".join(transport._tempDataBuffer)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request") and b"Invalid header value" in answer
+    assert len(served.requests) == 1 and served.scopes == []
+    assert not isinstance(transport.protocol, server.WebSocketProtocol)
