@@ -310,8 +310,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         server's CPU (docs/performance.md). The server bounds the socket's backlog.
 
         True when the socket was sent all of ``messages`` as ``send``: the hub counts
-        those deliveries a slice of sockets at a time. A socket that got only some of
-        them counts its own."""
+        those deliveries 16 sockets at a time. A socket that got only some of them
+        counts its own."""
         picked = self.outgoing(messages, send)
         if picked is None:
             return False

@@ -289,15 +289,18 @@ class Hub:
             for index, consumer in enumerate(tuple(members), 1):
                 try:
                     if consumer.send_now is not None:
-                        sent += consumer.deliver_now(part, send)
+                        if consumer.deliver_now(part, send):
+                            sent += 1
                     else:
                         await consumer.deliver(part, send)
                 except Exception:
                     # One socket's failure is its own; the others still get the event.
                     logger.exception("delivery failed group=%s", group)
-                if not index % CHECK_EVERY and clock() > until:
-                    counted(part, sent, batched)
-                    sent = 0
+                if index % CHECK_EVERY:
+                    continue
+                counted(part, sent, batched)
+                sent = 0
+                if clock() > until:
                     left = clock()
                     await asyncio.sleep(0)
                     back = clock()
@@ -316,7 +319,7 @@ class Hub:
 
 
 def counted(part: list[Message], sockets: int, batched: bool) -> None:
-    """The deliveries of a slice of the fan-out, counted together."""
+    """The deliveries of the last CHECK_EVERY sockets of a fan-out, counted together."""
     counting.record_deliveries(part, sockets)
     if batched:
         counting.record_batch(sockets)

@@ -49,14 +49,16 @@ def _sql(connection: Any) -> dict[str, str]:
     statements = _statements.get(connection.vendor)
     if statements is None:
         q = connection.ops.quote_name
-        mark, value, name = q(Watermark._meta.db_table), q("value"), q("name")
-        pending, log, pk = q(PendingEvent._meta.db_table), q(Event._meta.db_table), q("id")
+        mark = q(Watermark._meta.db_table)
+        value, name = (q(Watermark._meta.get_field(field).column) for field in ("value", "name"))
+        pending, log = q(PendingEvent._meta.db_table), q(Event._meta.db_table)
+        pk, pending_pk = q(Event._meta.pk.column), q(PendingEvent._meta.pk.column)
         statements = _statements[connection.vendor] = {
             "lock": f"UPDATE {mark} SET {value} = {value} WHERE {name} = %s",
             "last": f"SELECT {value}, (SELECT MAX({pk}) FROM {log}) FROM {mark} "
                     f"WHERE {name} = %s",
-            "pending": f"SELECT * FROM {pending} ORDER BY {pk} LIMIT %s",
-            "delete": f"DELETE FROM {pending} WHERE {pk} IN ",
+            "pending": f"SELECT * FROM {pending} ORDER BY {pending_pk} LIMIT %s",
+            "delete": f"DELETE FROM {pending} WHERE {pending_pk} IN ",
             "mark": f"UPDATE {mark} SET {value} = %s WHERE {name} = %s",
         }
     return statements
@@ -86,6 +88,9 @@ def _lock(cursor: Any, sql: dict[str, str]) -> int:
 
 
 def _move_batch() -> list[Event]:
+    """One transaction on the log's database, which holds the outbox and the lock too:
+    the three are moved, deleted and locked together (a router must send the realtime
+    models to one database)."""
     alias = router.db_for_write(Event)
     connection = connections[alias]
     sql = _sql(connection)

@@ -13,10 +13,12 @@ request) takes Daphne's path unchanged, which answers it as before.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from daphne.utils import HEADER_NAME_RE, INVALID_HEADER_VALUE_BYTES
+from daphne.utils import HEADER_NAME_RE
 from twisted.internet import tcp
+from twisted.web import http
 
 from .http_deadline import HeaderDeadlineChannel, RealtimeHTTPFactory
 
@@ -25,41 +27,48 @@ END = b"\r\n\r\n"
 MAX_HANDSHAKE = 8192
 # An upgrade request has no body; one that announces one takes Daphne's path.
 BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
+# Header values of printable ASCII and tabs only. Twisted refuses NUL, CR and LF in a
+# value, Daphne a few more bytes, and autobahn's parser is not what refuses them here:
+# anything else, non-ASCII included, takes their path.
+PLAIN_VALUE = re.compile(rb"[\t\x20-\x7e]*")
+# A request target of visible ASCII only, as Twisted's request line wants.
+PLAIN_TARGET = re.compile(rb"[\x21-\x7e]+")
 
 
 def upgrade_query(data: bytes) -> bytes | None:
     """The raw query string of ``data`` when it is one whole WebSocket upgrade request
     that Daphne would hand to autobahn as it is; None for anything else.
 
-    Daphne's conditions: header names are tokens, values hold no byte RFC 9110 forbids,
-    the path and the query are ASCII, the first ``Upgrade`` header says ``websocket``.
-    Stricter here, so that the bytes autobahn reads are the ones Daphne would have
-    written: exactly ``GET <uri> HTTP/1.1``, nothing after the blank line, no body.
+    Daphne's conditions: header names are tokens, the path and the query are ASCII,
+    the first ``Upgrade`` header says ``websocket``. Stricter here, so that the bytes
+    autobahn reads are the ones Daphne would have written after Twisted's parse:
+    exactly ``GET <target> HTTP/1.1``, a target and header values of plain ASCII, no
+    header twice (Twisted joins repeats into one line, which autobahn would otherwise
+    refuse), no more headers than Twisted takes, nothing after the blank line, no body.
     """
     if (len(data) > MAX_HANDSHAKE or not data.startswith(b"GET ")
             or data.find(END) != len(data) - len(END)):
         return None
     lines = data[:-len(END)].split(b"\r\n")
     request = lines[0].split(b" ")
-    if len(request) != 3 or request[2] != b"HTTP/1.1":
+    if (len(request) != 3 or request[2] != b"HTTP/1.1" or not PLAIN_TARGET.fullmatch(request[1])
+            or len(lines) - 1 > http.HTTPChannel.maxHeaders):
         return None
+    names: set[bytes] = set()
     upgrade: bytes | None = None
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
-        if (not colon or not HEADER_NAME_RE.fullmatch(name)
-                or INVALID_HEADER_VALUE_BYTES.intersection(value)):
+        if not colon or not HEADER_NAME_RE.fullmatch(name) or not PLAIN_VALUE.fullmatch(value):
             return None
         lowered = name.lower()
-        if lowered in BODY_HEADERS:
+        if lowered in names or lowered in BODY_HEADERS:
             return None
-        if lowered == b"upgrade" and upgrade is None:
+        names.add(lowered)
+        if lowered == b"upgrade":
             upgrade = value.strip(b" \t")
     if upgrade is None or upgrade.lower() != b"websocket":
         return None
-    path, _, query = request[1].partition(b"?")
-    if not path.isascii() or not query.isascii():
-        return None
-    return query
+    return request[1].partition(b"?")[2]
 
 
 def hand_over(channel: Any, data: bytes) -> bool:

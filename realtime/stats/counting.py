@@ -90,10 +90,10 @@ def record_deliveries(messages: Any, sockets: int, _now: Any = time.time,
     """Each of ``messages`` handed to ``sockets`` sockets, on the fan-out path: no lock.
 
     ``message.at`` (realtime.messages) is the event's creation time (epoch seconds): each
-    delivery lands in the latency histogram. The hub counts a slice of its fan-out at
-    a time (at most ``FAN_OUT_SLICE`` of writes, realtime/hub.py) with one reading of
-    the clock, instead of a reading and a bucket per socket, 4% of a lone event's
-    fan-out (docs/performance.md); a slice's deliveries are measured at its end.
+    delivery lands in the latency histogram. The hub counts its fan-out 16 sockets at
+    a time (``CHECK_EVERY``, realtime/hub.py) with one reading of the clock, instead of
+    a reading and a bucket per socket, 4% of a lone event's fan-out
+    (docs/performance.md); the 16 deliveries are measured after the last of them.
     """
     if sockets <= 0:
         return

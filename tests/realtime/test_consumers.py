@@ -921,7 +921,7 @@ async def test_frames_sent_one_by_one_are_each_asked_for_again() -> None:
 
 def test_a_socket_written_now_that_takes_part_of_the_frames_counts_its_own() -> None:
     """``deliver_now`` tells the hub when the socket took every event it was handed (the
-    hub counts those a slice at a time); when it took only some, it counts them itself,
+    hub counts those 16 sockets at a time); when it took only some, it counts them itself,
     and when it took none, nothing is counted or sent."""
     import time
 

@@ -66,10 +66,11 @@ class SlowNow(NowRecorder):
         return super().deliver_now(messages, send)
 
 
-async def test_deliveries_written_now_are_counted_once_each_slice_by_slice(
+async def test_deliveries_written_now_are_counted_once_each_across_slices(
         realtime_settings: Any) -> None:
-    """The hub counts what members that write now took, a slice of the fan-out at a time:
-    every delivery once, in the histogram too, and none for a member that took none."""
+    """The hub counts what members that write now took, 16 sockets at a time, across a
+    dozen slices: every delivery once, in the histogram too, none for a member that took
+    none."""
     realtime_settings(FAN_OUT_SLICE=1)
     hub = Hub()
     members = [SlowNow() for _ in range(60)]  # 12 ms of writes: a dozen slices

@@ -20,6 +20,8 @@ def test_a_whole_upgrade_request_gives_its_query_string() -> None:
     assert upgrade_query(HANDSHAKE) == b"token=t"
     assert upgrade_query(HANDSHAKE.replace(b"?token=t", b"")) == b""
     assert upgrade_query(HANDSHAKE.replace(b"Upgrade: websocket", b"upgrade:WebSocket ")) == b"token=t"
+    assert upgrade_query(HANDSHAKE.replace(b"Host: 127.0.0.1:8000", b"Host:\t127.0.0.1:8000")) == (
+        b"token=t")
 
 
 @pytest.mark.parametrize("data", [
@@ -32,6 +34,21 @@ def test_a_whole_upgrade_request_gives_its_query_string() -> None:
     HANDSHAKE.replace(b"Host: 127.0.0.1:8000", b" folded"),  # obsolete line folding
     HANDSHAKE.replace(b"Host: 127.0.0.1:8000", b"Host 127.0.0.1"),  # no colon
     HANDSHAKE.replace(b"127.0.0.1:8000", b"127.0.0.1\x0b"),  # a byte RFC 9110 forbids
+    # NUL, a bare CR or LF in a value: Twisted refuses them (a header smuggled in by a
+    # parser that splits lines on any of them)
+    HANDSHAKE.replace(b"127.0.0.1:8000", b"127.0.0.1\x00"),
+    HANDSHAKE.replace(b"Connection:", b"User-Agent: x\rX-Forwarded-For: 6.6.6.6\r\nConnection:"),
+    HANDSHAKE.replace(b"Connection:", b"User-Agent: x\nOrigin: http://evil.example\r\nConnection:"),
+    HANDSHAKE.replace(b"Connection:", "User-Agent: ß\r\nConnection:".encode()),  # not ASCII
+    HANDSHAKE.replace(b"Connection:", b"X-Forwarded-For: 203.0.113.\xff\r\nConnection:"),
+    # a header twice: Twisted joins the lines, autobahn alone would refuse them
+    HANDSHAKE.replace(b"Connection:", b"Sec-WebSocket-Extensions: a\r\n"
+                      b"Sec-WebSocket-Extensions: b\r\nConnection:"),
+    HANDSHAKE.replace(b"Connection:", b"host: 127.0.0.1:8000\r\nConnection:"),
+    HANDSHAKE.replace(b"Connection:", b"".join(b"a%d: x\r\n" % n for n in range(500))
+                      + b"Connection:"),  # more headers than Twisted takes
+    HANDSHAKE.replace(b"/api/ws", b"/api/ws\x00"),  # a control byte in the target
+    HANDSHAKE.replace(b"/api/ws", b"/api/ws\x7f"),
     HANDSHAKE.replace(b"Connection:", b"Content-Length: 0\r\nConnection:"),
     HANDSHAKE.replace(b"Connection:", b"Transfer-Encoding: chunked\r\nConnection:"),
     HANDSHAKE.replace(b"Upgrade: websocket", b"Upgrade: h2c"),
