@@ -299,9 +299,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         return wanted, joined(wanted, batch=is_batch(send))
 
     def delivered(self, wanted: list[Message], send: dict[str, Any]) -> None:
-        stats.record_deliveries(wanted, 1)
-        if len(wanted) > 1 and is_batch(send):
-            stats.record_batch()
+        stats.record_deliveries(wanted, 1, batched=len(wanted) > 1 and is_batch(send))
 
     def deliver_now(self, messages: list[Message], send: dict[str, Any]) -> bool:
         """``deliver`` without a coroutine, through the server's synchronous write

@@ -285,7 +285,7 @@ class Hub:
                 return
             until = clock() + slice_s
             batched = size > 1 and len(part) > 1
-            sent = 0  # sockets sent the whole part and not yet counted
+            sent = 0  # sockets sent the whole part, counted every CHECK_EVERY sockets
             for index, consumer in enumerate(tuple(members), 1):
                 try:
                     if consumer.send_now is not None:
@@ -298,7 +298,7 @@ class Hub:
                     logger.exception("delivery failed group=%s", group)
                 if index % CHECK_EVERY:
                     continue
-                counted(part, sent, batched)
+                counting.record_deliveries(part, sent, batched)
                 sent = 0
                 if clock() > until:
                     left = clock()
@@ -309,20 +309,13 @@ class Hub:
                         connects = counting.counters["connects"]
                         share = min(max(slice_s, back - left), FAIR_SHARE_MAX)
                     until = back + share
-            counted(part, sent, batched)
+            counting.record_deliveries(part, sent, batched)
             await asyncio.sleep(0)
 
     def _fire(self, slot: tuple[str, str]) -> None:
         message = self.pending.pop(slot, None)
         if message is not None:
             self.dispatch(slot[1], message.without_debounce())
-
-
-def counted(part: list[Message], sockets: int, batched: bool) -> None:
-    """The deliveries of the last CHECK_EVERY sockets of a fan-out, counted together."""
-    counting.record_deliveries(part, sockets)
-    if batched:
-        counting.record_batch(sockets)
 
 
 def batches(messages: list[Message], size: int) -> list[list[Message]]:

@@ -38,6 +38,10 @@ _FIELDS = [field.name for field in PendingEvent._meta.concrete_fields if field.n
 _moved: dict[int, int] = {}
 
 
+# Per database vendor, the sequencer's statements (``_sql``).
+_statements: dict[str, dict[str, str]] = {}
+
+
 def _sql(connection: Any) -> dict[str, str]:
     """The sequencer's statements for this connection's SQL dialect, made once.
 
@@ -62,9 +66,6 @@ def _sql(connection: Any) -> dict[str, str]:
             "mark": f"UPDATE {mark} SET {value} = %s WHERE {name} = %s",
         }
     return statements
-
-
-_statements: dict[str, dict[str, str]] = {}
 
 
 def _lock(cursor: Any, sql: dict[str, str]) -> int:

@@ -44,7 +44,6 @@ from .counting import (
     incr,
     latency,
     open_connections,
-    record_batch,
     record_deliveries,
     record_delivery,
 )
@@ -60,7 +59,7 @@ __all__ = [
     "STARTED", "DatabaseStore", "Histogram", "RedisStore", "Sampler", "Shipper", "cluster",
     "collect", "connection_closed", "connection_moved", "connection_opened", "connections",
     "counters", "dense", "ensure_publishing", "figures", "incr", "latency", "latency_figures",
-    "merge_history", "open_connections", "percentile", "publish_forever", "record_batch",
+    "merge_history", "open_connections", "percentile", "publish_forever",
     "record_deliveries", "record_delivery", "sampler", "shipper", "snapshot", "sparse", "store",
     "summarize", "ttl",
 ]

@@ -1,7 +1,7 @@
 """This process's figures, counted in memory: what the consumer, ``publish`` and the server call.
 
-``record_deliveries`` and ``record_batch`` run on the fan-out path, so they are one
-increment and one histogram bucket, without the lock. The first socket this process
+``record_deliveries`` runs on the fan-out path, so it is a few increments and a
+histogram bucket per event, without the lock. The first socket this process
 opens starts its publisher (``publisher.ensure_publishing``); until then, with Redis,
 the publishing counts go to ``shipping.shipper`` instead of staying here.
 """
@@ -71,23 +71,17 @@ def connection_moved(old_role: str, new_role: str) -> None:
         connections[new_role] += 1
 
 
-def record_batch(sockets: int = 1) -> None:
-    """A ``batch`` frame written to each of ``sockets`` sockets: its events are counted as
-    deliveries too.
-
-    Deliveries over writes is how much a burst was batched (the fan-out path: no lock).
-    """
-    counters["frames.batch"] += sockets
-
-
 def record_delivery(message: Any) -> None:
     """One event frame handed to a socket (``record_deliveries`` for one socket)."""
     record_deliveries((message,), 1)
 
 
-def record_deliveries(messages: Any, sockets: int, _now: Any = time.time,
-                      _bucket: Any = bisect_left, _bounds: tuple[float, ...] = BOUNDS) -> None:
-    """Each of ``messages`` handed to ``sockets`` sockets, on the fan-out path: no lock.
+def record_deliveries(messages: Any, sockets: int, batched: bool = False,
+                      _now: Any = time.time, _bucket: Any = bisect_left,
+                      _bounds: tuple[float, ...] = BOUNDS) -> None:
+    """Each of ``messages`` handed to ``sockets`` sockets, on the fan-out path: no lock;
+    ``batched``: as one ``batch`` frame each (deliveries over ``frames.batch`` is how
+    much a burst was batched).
 
     ``message.at`` (realtime.messages) is the event's creation time (epoch seconds): each
     delivery lands in the latency histogram. The hub counts its fan-out 16 sockets at
@@ -98,6 +92,8 @@ def record_deliveries(messages: Any, sockets: int, _now: Any = time.time,
     if sockets <= 0:
         return
     counters["deliveries"] += sockets * len(messages)
+    if batched:
+        counters["frames.batch"] += sockets
     now = None
     for message in messages:
         at = message.at
