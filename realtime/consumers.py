@@ -84,8 +84,19 @@ def _recheck(credential: credentials.Credential) -> tuple[str | None, Identity |
 @database_sync_to_async
 def _identify_tokens(
         batch: list[str]) -> list[tuple[Identity, credentials.Credential] | TokenRefused]:
-    return [result if isinstance(result, TokenRefused) else (identify(result[0]), result[1])
-            for result in tokens.verify_many(batch)]
+    """A user's identity is resolved once however many of the batch's tokens are its:
+    they were all read in the same query."""
+    identities: dict[int, Identity] = {}
+    out: list[tuple[Identity, credentials.Credential] | TokenRefused] = []
+    for result in tokens.verify_many(batch):
+        if isinstance(result, TokenRefused):
+            out.append(result)
+            continue
+        user, credential = result
+        if user.pk not in identities:
+            identities[user.pk] = identify(user)
+        out.append((identities[user.pk], credential))
+    return out
 
 
 # The ``auth``s that arrive while one batch is on the database thread go in the next:

@@ -74,13 +74,14 @@ def for_session(user: Any, session_key: str | None) -> Credential:
 
 
 def for_token(user: Any, token_id: str, session: str,
-              session_key: str | None = None) -> Credential:
+              session_key: str | None = None, auth: str | None = None) -> Credential:
     """A token socket ends with the token, with all of the user's tokens, and with the
-    session it was fetched from (``session_key``, checked by the sweep too)."""
+    session it was fetched from (``session_key``, checked by the sweep too). ``auth``:
+    the user's ``auth_fingerprint``, when the caller has it already."""
     ends = {token_fingerprint(token_id), user_tokens_fingerprint(user.pk)}
     if session:
         ends.add(session)
-    return Credential(user.pk, auth_fingerprint(user), session_key=session_key or None,
+    return Credential(user.pk, auth or auth_fingerprint(user), session_key=session_key or None,
                       token_id=token_id, ends_with=frozenset(ends))
 
 

@@ -44,6 +44,37 @@ def test_a_batch_of_tokens_is_resolved_to_identities_in_two_queries(
         "admin", "manager", "staff", "customer", "staff"]
 
 
+def test_a_batch_answers_each_copy_of_a_repeated_token(db: Any, staff_user: Any) -> None:
+    """Sockets of one page share a token: unsigned once in a batch, answered once each,
+    and each refusal its own exception (one object raised in many tasks would collect
+    all of their tracebacks)."""
+    token = make_token(staff_user)
+    results = verify_many([token, "garbage", token, "garbage"])
+    assert [result[0] for result in (results[0], results[2])] == [staff_user, staff_user]
+    assert results[0][1] == results[2][1]
+    refusals = [results[1], results[3]]
+    assert all(isinstance(r, TokenRefused) and r.reason == "invalid" for r in refusals)
+    assert refusals[0] is not refusals[1]
+
+
+def test_a_users_tokens_in_one_batch_are_each_held_to_its_password_now(
+        db: Any, staff_user: Any, manager_user: Any) -> None:
+    """The auth hash is computed once per user in a batch: a token signed before a
+    password change is refused beside one signed after it, and another user's is not
+    held to this user's hash."""
+    before = make_token(staff_user)
+    staff_user.set_password("another-pass-2024")
+    staff_user.save()
+    after = make_token(staff_user)
+    other = make_token(manager_user)
+    results = verify_many([before, after, other, before])
+    assert isinstance(results[0], TokenRefused) and results[0].reason == "revoked"
+    assert isinstance(results[3], TokenRefused) and results[3].reason == "revoked"
+    assert results[1][0] == staff_user and results[2][0] == manager_user
+    assert results[1][1].auth != results[2][1].auth
+
+
+
 def test_token_carries_no_role_or_password_material(db: Any, staff_user: Any) -> None:
     claims = signing.loads(make_token(staff_user), salt=setting("TOKEN_SALT"))
     assert set(claims) == {"u", "f", "j", "s"}  # user, auth hash fingerprint, token id, session
