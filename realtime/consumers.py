@@ -29,7 +29,7 @@ from .conf import setting
 from .events import NAMESPACES, Access, namespaces_for
 from .events import registry as declared
 from .follower import follower
-from .frames import FRAMES, error_frame, frame, send_message
+from .frames import FRAMES, accept_message, error_frame, frame, send_message
 from .groups import everyone_group, role_group, subscription_group, user_group
 from .hub import hub
 from .limits import new_bucket, registry
@@ -167,7 +167,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         # is one.
         bounded = process.server_bounds_sends or daphne_sockets.adopt(self.wire_send)
         self.send_timeout = None if bounded else setting("SEND_TIMEOUT") / 1000
-        await self.accept()
+        # A frame follows at once (``connected``, or admit's close): realtime.server sends
+        # the handshake's response with it.
+        await self.base_send(accept_message())
         if not await self.admit():
             return
         self.accepted = True

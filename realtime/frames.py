@@ -17,6 +17,15 @@ from typing import Any
 WIRE = "realtime.wire"
 # The messages of several frames sent together (``frames_message``), in order.
 FRAMES = "realtime.frames"
+# On a ``websocket.accept``: the application sends a frame (or a close) next, without
+# waiting for the client; realtime.server then writes the handshake's response and that
+# frame in one send. Other servers ignore it.
+FRAME_FOLLOWS = "realtime.frame_follows"
+
+
+def accept_message() -> dict[str, Any]:
+    """The ``websocket.accept`` of a socket whose ``connected`` frame (or refusal) follows."""
+    return {"type": "websocket.accept", "subprotocol": None, FRAME_FOLLOWS: True}
 
 
 def dumps(obj: Any) -> str:

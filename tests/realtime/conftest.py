@@ -337,3 +337,26 @@ def tcp_pair() -> Any:
     ours.close()
     peer.close()
 
+
+@pytest.fixture
+def tcp_loopback() -> Any:
+    """A real Twisted TCP server transport over an accepted loopback connection (the
+    handshake's Daphne code asks for both addresses), and the client's end."""
+    import socket
+
+    from twisted.internet import reactor
+    from twisted.internet.protocol import Protocol
+    from twisted.internet.tcp import Server
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    peer = socket.create_connection(listener.getsockname())
+    ours, address = listener.accept()
+    listener.close()
+    ours.setblocking(False)
+    peer.setblocking(False)
+    transport = Server(ours, Protocol(), address, None, 1, reactor)
+    transport.stopReading()
+    yield transport, peer
+    transport.stopWriting()
+    ours.close()
+    peer.close()

@@ -378,3 +378,104 @@ def test_frames_sent_together_to_a_compressed_socket_go_one_by_one(tcp_pair: Any
     assert sent == ['{"id":1}', '{"id":2}']
     with pytest.raises(BlockingIOError):
         peer.recv(4096)
+
+
+class Writes:
+    """Counts the ``send`` calls on a transport's socket: what the kernel was handed."""
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.socket = transport.socket = CountedSocket(transport.socket)
+
+    def __enter__(self) -> CountedSocket:
+        return self.socket
+
+    def __exit__(self, *exc: Any) -> None:
+        self.transport.socket = self.socket.socket
+
+
+def accepting(then: Any, accept: dict | None = None) -> Any:
+    """An application that accepts (as the consumer does, unless ``accept`` says
+    otherwise), then sends ``await then()``'s message, then reads until the end."""
+    from realtime.frames import accept_message
+
+    async def application(scope: dict, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send(accept or accept_message())
+                following = await then()
+                if following is not None:
+                    await send(following)
+            elif message["type"] != "websocket.receive":
+                return
+
+    return application
+
+
+async def answer() -> dict:
+    await asyncio.sleep(0)  # as the consumer's admit does: the loop turns in between
+    from realtime.frames import send_message
+
+    return send_message('{"type":"connected","data":{}}')
+
+
+async def test_the_handshake_response_goes_out_with_the_frame_that_follows(
+        tcp_loopback: Any) -> None:
+    """One send per connection fewer: the consumer's ``connected`` frame takes the 101
+    along, in order."""
+    from tests.support.served import HANDSHAKE, Served
+
+    served = Served(tcp_loopback, accepting(answer))
+    try:
+        with Writes(served.transport) as writes:
+            served.channel.dataReceived(HANDSHAKE)
+            seen = await served.read_until(b'"connected"')
+            assert seen.startswith(b"HTTP/1.1 101 Switching Protocols")
+            assert seen.endswith(b'\x81\x1e{"type":"connected","data":{}}')
+            assert writes.sends == 1
+    finally:
+        served.close()
+
+
+async def test_a_refusal_right_after_the_accept_takes_the_101_along(tcp_loopback: Any) -> None:
+    """Over a connection cap the consumer closes at once (4013): the client still gets
+    the handshake's response first, then the close frame."""
+    from tests.support.served import HANDSHAKE, Served
+
+    async def refuse() -> dict:
+        await asyncio.sleep(0)
+        return {"type": "websocket.close", "code": 4013}
+
+    served = Served(tcp_loopback, accepting(refuse))
+    try:
+        with Writes(served.transport) as writes:
+            served.channel.dataReceived(HANDSHAKE)
+            seen = await served.read_until(b"\x88")
+            head, _, close = seen.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 101 Switching Protocols")
+            assert close[:4] == b"\x88\x02" + (4013).to_bytes(2, "big")
+            assert writes.sends == 1
+    finally:
+        served.close()
+
+
+async def test_an_accept_that_promises_nothing_is_answered_at_once(tcp_loopback: Any) -> None:
+    """Another consumer of the project (a plain ``accept()``) may send nothing for a
+    long time: its 101 is not held."""
+    from tests.support.served import HANDSHAKE, Served
+
+    never = asyncio.Event()
+
+    async def nothing() -> None:
+        await never.wait()
+
+    served = Served(tcp_loopback, accepting(nothing, accept={"type": "websocket.accept"}))
+    try:
+        served.channel.dataReceived(HANDSHAKE)
+        seen = await served.read_until(b"\r\n\r\n")
+        assert seen.startswith(b"HTTP/1.1 101 Switching Protocols")
+        assert served.transport.protocol.held is None
+    finally:
+        never.set()
+        served.close()

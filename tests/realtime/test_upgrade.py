@@ -3,17 +3,13 @@ to autobahn, with Daphne's checks; anything else takes Daphne's path, as before.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
 from realtime import server
-from realtime.upgrade import MAX_HANDSHAKE, UpgradingHTTPFactory, upgrade_query
-
-HANDSHAKE = (b"GET /api/ws?token=t HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nUpgrade: websocket\r\n"
-             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-             b"Sec-WebSocket-Version: 13\r\n\r\n")
+from realtime.upgrade import MAX_HANDSHAKE, upgrade_query
+from tests.support.served import HANDSHAKE, Served
 
 
 def test_a_whole_upgrade_request_gives_its_query_string() -> None:
@@ -60,84 +56,6 @@ def test_a_whole_upgrade_request_gives_its_query_string() -> None:
 ])
 def test_anything_else_is_left_to_daphne(data: bytes) -> None:
     assert upgrade_query(data) is None
-
-
-@pytest.fixture
-def tcp_loopback() -> Any:
-    """A real Twisted TCP server transport over an accepted loopback connection (the
-    handshake's Daphne code asks for both addresses), and the client's end."""
-    import socket
-
-    from twisted.internet import reactor
-    from twisted.internet.protocol import Protocol
-    from twisted.internet.tcp import Server
-
-    listener = socket.create_server(("127.0.0.1", 0))
-    peer = socket.create_connection(listener.getsockname())
-    ours, address = listener.accept()
-    listener.close()
-    ours.setblocking(False)
-    peer.setblocking(False)
-    transport = Server(ours, Protocol(), address, None, 1, reactor)
-    transport.stopReading()
-    yield transport, peer
-    transport.stopWriting()
-    ours.close()
-    peer.close()
-
-
-class Served:
-    """A realtime.server (its Daphne server, the HTTP and WebSocket factories) whose one
-    connection is a real Twisted TCP transport over a socket pair, and an application
-    that accepts and echoes."""
-
-    def __init__(self, tcp_loopback: Any) -> None:
-        self.transport, self.peer = tcp_loopback
-        self.scopes: list[dict] = []
-        self.daphne = server.RealtimeServer(self.application, endpoints=["tcp:port=0"])
-        self.daphne.connections = {}
-        self.daphne.action_logger = lambda protocol, action, details: None
-        self.daphne.http_factory = UpgradingHTTPFactory(self.daphne)
-        self.daphne.ws_factory = server.RealtimeWebSocketFactory(self.daphne, server="test")
-        self.channel = self.daphne.http_factory.buildProtocol(self.transport.getPeer())
-        self.transport.protocol = self.channel
-        self.channel.makeConnection(self.transport)
-        self.requests: list[Any] = []  # Daphne's WebRequests, as they were made
-        connected = self.daphne.protocol_connected
-
-        def protocol_connected(protocol: Any) -> None:
-            if not isinstance(protocol, server.WebSocketProtocol):
-                self.requests.append(protocol)
-            connected(protocol)
-
-        self.daphne.protocol_connected = protocol_connected
-
-    async def application(self, scope: dict, receive: Any, send: Any) -> None:
-        self.scopes.append(scope)
-        while True:
-            message = await receive()
-            if message["type"] == "websocket.connect":
-                await send({"type": "websocket.accept"})
-            elif message["type"] != "websocket.receive":
-                return
-
-    async def read_until(self, marker: bytes) -> bytes:
-        seen = b""
-        for _ in range(2000):
-            try:
-                seen += self.peer.recv(65536)
-            except BlockingIOError:
-                pass
-            if marker in seen:
-                return seen
-            await asyncio.sleep(0)
-        raise AssertionError(f"{marker!r} never reached the peer; got {seen!r}")
-
-    def close(self) -> None:
-        from twisted.internet.error import ConnectionDone
-        from twisted.python.failure import Failure
-
-        self.transport.protocol.connectionLost(Failure(ConnectionDone()))
 
 
 async def test_a_handshake_in_one_read_is_read_once_by_autobahn(tcp_loopback: Any) -> None:
