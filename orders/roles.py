@@ -7,9 +7,17 @@ realtime app knows none of these: the project's settings name them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Prefetch
+
 from realtime.roles import Profile
+
+# Where a batch of token auths puts each user's groups (realtime.roles.with_profile): a
+# plain list, cheaper than the related manager and queryset a prefetch into
+# ``user.groups`` builds for every user (docs/performance.md).
+PREFETCHED_GROUPS = "realtime_groups"
 
 
 def omni_role(user: Any, profile: Profile | None) -> str:
@@ -17,8 +25,7 @@ def omni_role(user: Any, profile: Profile | None) -> str:
         return "guest"
     if user.is_superuser:
         return "admin"
-    # ``all()``: the groups prefetched with a batch of token auths (realtime.roles).
-    groups = {group.name for group in user.groups.all()}
+    groups = {group.name for group in groups_of(user)}
     if "manager" in groups:
         return "manager"
     if user.is_staff or "staff" in groups:
@@ -28,4 +35,11 @@ def omni_role(user: Any, profile: Profile | None) -> str:
     return "guest"
 
 
-omni_role.prefetch_related = ("groups",)  # type: ignore[attr-defined]
+def groups_of(user: Any) -> Iterable[Any]:
+    """The groups prefetched with the user, else a query (a session's user)."""
+    prefetched = getattr(user, PREFETCHED_GROUPS, None)
+    return user.groups.all() if prefetched is None else prefetched
+
+
+omni_role.prefetch_related = (  # type: ignore[attr-defined]
+    Prefetch("groups", to_attr=PREFETCHED_GROUPS),)

@@ -8,9 +8,10 @@ host maps its own users; the app's default knows only superusers and the rest.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from .conf import setting
 
@@ -42,19 +43,31 @@ def with_profile(users: QuerySet, path: str = "") -> QuerySet:
     leads to the user from the queryset's model (``"user__"`` from a token's row).
 
     The profile resolver names the relations to join in its ``select_related``
-    attribute, the role resolver the ones to prefetch in ``prefetch_related`` (this
-    project's: the groups). A batch of token ``auth``s then costs two queries on the
-    one database thread whatever its size (realtime/batching.py). Loading the group
-    memberships as ``EXISTS`` annotations instead made one query per auth but cost
-    more: building and compiling those subqueries took 0.5 ms of the ORM's time per
-    auth on SQLite (docs/performance.md).
+    attribute, the role resolver the ones to prefetch in ``prefetch_related``: names
+    or ``Prefetch`` objects (this project's: the groups, into a list attribute). A
+    batch of token ``auth``s then costs two queries on the one database thread whatever
+    its size (realtime/batching.py). Loading the group memberships as ``EXISTS``
+    annotations instead made one query per auth but cost more: building and compiling
+    those subqueries took 0.5 ms of the ORM's time per auth on SQLite
+    (docs/performance.md).
     """
     joined = getattr(setting("PROFILE_RESOLVER"), "select_related", ())
     prefetched = getattr(setting("ROLE_RESOLVER"), "prefetch_related", ())
     if path:
         users = users.select_related(path.removesuffix("__"))
     return (users.select_related(*(path + name for name in joined))
-            .prefetch_related(*(path + name for name in prefetched)))
+            .prefetch_related(*(_under(lookup, path) for lookup in prefetched)))
+
+
+def _under(lookup: str | Prefetch, path: str) -> str | Prefetch:
+    """A prefetch lookup from the queryset's model: a copy, since ``add_prefix`` changes
+    the resolver's own ``Prefetch``."""
+    if isinstance(lookup, str):
+        return path + lookup
+    lookup = copy.copy(lookup)
+    if path:
+        lookup.add_prefix(path.removesuffix("__"))
+    return lookup
 
 
 def default_role(user: Any, profile: Profile | None) -> str:

@@ -29,12 +29,31 @@ def test_role_from_the_user(db: Any, make_user: Any, fields: dict, role: str) ->
     user = make_user("someone", **fields)
     assert identify(user).role == role
     assert identify(user).user_id == user.pk
-    # Loaded the way token auth loads it: the same identity, the profile already there.
+    # Loaded the way token auth loads it: the same identity, the profile and the groups
+    # already there.
     expected = identify(user)
     loaded = with_profile(get_user_model().objects.all()).get(pk=user.pk)
     with CaptureQueriesContext(connection) as queries:
         assert identify(loaded) == expected
-    assert all("orders_customer" not in q["sql"] for q in queries), queries
+    assert [q["sql"] for q in queries] == []
+
+
+def test_the_role_resolvers_prefetch_is_copied_for_each_path(db: Any, manager_user: Any) -> None:
+    """``with_profile`` prefixes a ``Prefetch`` with the path to the user (a token's
+    row): on a copy, so that the resolver's own stays as declared for the next call."""
+    from orders.roles import omni_role
+    from realtime.models import IssuedToken
+    from realtime.tokens import issue
+
+    (declared,) = omni_role.prefetch_related
+    through = declared.prefetch_through
+    issue(manager_user)
+    for _ in range(2):
+        (row,) = with_profile(IssuedToken.objects.all(), "user__")
+        assert [group.name for group in row.user.realtime_groups] == ["manager"]
+        (user,) = with_profile(get_user_model().objects.filter(pk=manager_user.pk))
+        assert [group.name for group in user.realtime_groups] == ["manager"]
+    assert declared.prefetch_through == through == "groups"
 
 
 def test_a_customer_identity_carries_the_profile(db: Any, alice: Any) -> None:
