@@ -167,8 +167,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         # is one.
         bounded = process.server_bounds_sends or daphne_sockets.adopt(self.wire_send)
         self.send_timeout = None if bounded else setting("SEND_TIMEOUT") / 1000
-        # A frame follows at once (``connected``, or admit's close): realtime.server sends
-        # the handshake's response with it.
+        # A frame follows without waiting for the client (``connected`` after the admission
+        # check and the identity, or admit's close): realtime.server sends the handshake's
+        # response with it.
         await self.base_send(accept_message())
         if not await self.admit():
             return

@@ -51,10 +51,39 @@ STATE_OPEN = WebSocketProtocol.STATE_OPEN
 STANDARD_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1013})
 
 
+# The longest a handshake's 101 waits for the frame its accept promised (``FRAME_FOLLOWS``):
+# an application that promised and then waits for the client must not leave it without an
+# answer, since autobahn's and Daphne's handshake timeouts end with the accept.
+HOLD_LIMIT = 1.0
+# Sockets holding their 101, with since when (the reactor's clock); swept every HOLD_LIMIT.
+_holding: dict[Any, float] = {}
+_sweep: Any = None
+
+
+def release_stale(now: float | None = None) -> None:
+    """Send the 101 of every socket that has held it HOLD_LIMIT or longer."""
+    from twisted.internet import reactor
+
+    now = reactor.seconds() if now is None else now
+    for protocol, since in list(_holding.items()):
+        if now - since >= HOLD_LIMIT:
+            protocol.sendData(b"")
+
+
+def _track(protocol: Any) -> None:
+    global _sweep
+    from twisted.internet import reactor, task
+
+    _holding[protocol] = reactor.seconds()
+    if _sweep is None:
+        _sweep = task.LoopingCall(release_stale)
+        _sweep.start(HOLD_LIMIT, now=False)
+
+
 class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
     # The handshake's 101 response, held from an accept that says a frame follows
     # (``FRAME_FOLLOWS``) until the next write, which takes it along: one send (and one
-    # wake-up of the client) fewer per connection.
+    # wake-up of the client) fewer per connection. At most HOLD_LIMIT.
     held: bytes | None = None
     holding = False
 
@@ -81,6 +110,7 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
             # what the socket did not take can pile up.
             if self.held is not None:
                 wire, self.held = self.held + wire, None
+                _holding.pop(self, None)
             if not write_now(self.transport, wire):
                 self.check_backlog()
         elif FRAMES in message:
@@ -94,8 +124,11 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
                 super().handle_reply(message)
             finally:
                 self.holding = False
-            if self.state != self.STATE_OPEN:
-                self.sendData(b"")  # the handshake failed or closed at once: nothing follows
+            if self.held is not None:
+                if self.state == self.STATE_OPEN:
+                    _track(self)
+                else:
+                    self.sendData(b"")  # the handshake failed (autobahn's 400): nothing follows
         elif message.get("type") == "websocket.close" and self.state != self.STATE_CONNECTING:
             # Daphne drops the ASGI close's reason; the client is told why (4500's reason
             # names the credential that ended, docs/protocol.md).
@@ -110,8 +143,13 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
             return
         if self.held is not None:
             data, self.held = self.held + data, None
+            _holding.pop(self, None)
         if data:
             super().sendData(data, sync, chopsize)
+
+    def connectionLost(self, reason: Any) -> None:  # noqa: N802 (Twisted's)
+        _holding.pop(self, None)
+        super().connectionLost(reason)
 
 
 class OpenedRequest:

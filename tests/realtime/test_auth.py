@@ -44,12 +44,30 @@ def test_a_batch_of_tokens_is_resolved_to_identities_in_two_queries(
         "admin", "manager", "staff", "customer", "staff"]
 
 
-def test_a_batch_answers_each_copy_of_a_repeated_token(db: Any, staff_user: Any) -> None:
+def counted(monkeypatch: Any, module: Any, name: str) -> list[Any]:
+    """The calls of ``module.name`` from here on, by their first argument."""
+    calls: list[Any] = []
+    original = getattr(module, name)
+
+    def wrapper(first: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(first)
+        return original(first, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
+def test_a_batch_answers_each_copy_of_a_repeated_token(
+        db: Any, staff_user: Any, monkeypatch: Any) -> None:
     """Sockets of one page share a token: unsigned once in a batch, answered once each,
     and each refusal its own exception (one object raised in many tasks would collect
     all of their tracebacks)."""
+    from realtime import tokens
+
     token = make_token(staff_user)
+    unsigned = counted(monkeypatch, tokens.signing, "loads")
     results = verify_many([token, "garbage", token, "garbage"])
+    assert sorted(unsigned) == sorted([token, "garbage"])
     assert [result[0] for result in (results[0], results[2])] == [staff_user, staff_user]
     assert results[0][1] == results[2][1]
     refusals = [results[1], results[3]]
@@ -58,16 +76,20 @@ def test_a_batch_answers_each_copy_of_a_repeated_token(db: Any, staff_user: Any)
 
 
 def test_a_users_tokens_in_one_batch_are_each_held_to_its_password_now(
-        db: Any, staff_user: Any, manager_user: Any) -> None:
+        db: Any, staff_user: Any, manager_user: Any, monkeypatch: Any) -> None:
     """The auth hash is computed once per user in a batch: a token signed before a
     password change is refused beside one signed after it, and another user's is not
     held to this user's hash."""
+    from realtime import tokens
+
     before = make_token(staff_user)
     staff_user.set_password("another-pass-2024")
     staff_user.save()
     after = make_token(staff_user)
     other = make_token(manager_user)
+    hashed = counted(monkeypatch, tokens, "auth_fingerprint")
     results = verify_many([before, after, other, before])
+    assert sorted(user.pk for user in hashed) == sorted([staff_user.pk, manager_user.pk])
     assert isinstance(results[0], TokenRefused) and results[0].reason == "revoked"
     assert isinstance(results[3], TokenRefused) and results[3].reason == "revoked"
     assert results[1][0] == staff_user and results[2][0] == manager_user

@@ -150,6 +150,46 @@ async def test_connect_frames_and_disconnect_make_no_database_cleanup_hop(
     assert hops == []
 
 
+def test_a_batch_resolves_each_users_identity_once(
+        users: dict[str, Any], monkeypatch: Any) -> None:
+    """Tokens of one user in a batch (a user's tabs) share the identity resolved once;
+    each socket still gets its own credential."""
+    from realtime import consumers
+
+    issued = [tokens.issue(users[role]) for role in ("staff", "alice", "staff", "staff")]
+    resolved: list[Any] = []
+    identify = consumers.identify
+    monkeypatch.setattr(consumers, "identify",
+                        lambda user: resolved.append(user.pk) or identify(user))
+    results = consumers._identify_tokens.func(issued)
+    assert sorted(resolved) == sorted([users["staff"].pk, users["alice"].pk])
+    assert [identity.role for identity, _ in results] == ["staff", "customer", "staff", "staff"]
+    assert len({credential.token_id for _, credential in results}) == 4
+
+
+async def test_the_accept_promises_the_connected_frame_that_follows_it() -> None:
+    """realtime.server holds the 101 for the frame an accept promises (``FRAME_FOLLOWS``):
+    the consumer's accept promises it, and that frame is the next thing it sends."""
+    from asgiref.testing import ApplicationCommunicator
+
+    from realtime.frames import FRAME_FOLLOWS
+
+    from .conftest import APP, HOST
+
+    scope = {"type": "websocket", "path": "/api/ws", "query_string": b"", "subprotocols": [],
+             "headers": [(b"host", HOST.encode()), (b"origin", f"http://{HOST}".encode())],
+             "client": ["127.0.0.1", 5000], "server": ["127.0.0.1", 8000]}
+    socket = ApplicationCommunicator(APP, scope)
+    await socket.send_input({"type": "websocket.connect"})
+    accept = await socket.receive_output(TIMEOUT)
+    assert accept["type"] == "websocket.accept" and accept[FRAME_FOLLOWS] is True
+    following = await socket.receive_output(TIMEOUT)
+    assert following["type"] == "websocket.send"
+    assert json.loads(following["text"])["type"] == "connected"
+    await socket.send_input({"type": "websocket.disconnect", "code": 1000})
+    await socket.wait(TIMEOUT)
+
+
 async def test_auths_arriving_together_share_database_calls_and_keep_their_answers(
         connect: Any, token_for: Any, users: dict[str, Any], monkeypatch: Any) -> None:
     """A reconnect storm's ``auth``s: those waiting while one batch is on the database

@@ -479,3 +479,75 @@ async def test_an_accept_that_promises_nothing_is_answered_at_once(tcp_loopback:
     finally:
         never.set()
         served.close()
+
+
+async def test_a_handshake_that_fails_at_the_accept_still_gets_its_answer(
+        tcp_loopback: Any) -> None:
+    """autobahn refuses an extension offer only when the accept answers it; what it
+    writes then (a 400) is held like a 101 would be, and must go out, since no frame
+    follows a failed handshake."""
+    from tests.support.served import HANDSHAKE, Served
+
+    bogus = HANDSHAKE.replace(b"Connection:", b"Sec-WebSocket-Extensions: permessage-deflate;"
+                              b" bogus=1\r\nConnection:")
+    served = Served(tcp_loopback, accepting(answer))
+    try:
+        served.channel.dataReceived(bogus)
+        transport = served.transport
+        protocol = await served.until(lambda: transport.disconnecting and transport.protocol)
+        # autobahn closed the connection after its answer: Twisted holds it for the
+        # reactor to write before the close.
+        written = bytes(transport.dataBuffer) + b"".join(transport._tempDataBuffer)
+        assert written.startswith(b"HTTP/1.1 400") and b"101" not in written
+        assert protocol.held is None and protocol not in server._holding
+    finally:
+        served.close()
+
+
+async def test_a_101_waits_for_its_frame_at_most_the_hold_limit(tcp_loopback: Any) -> None:
+    """An application that promised a frame and then waits for the client: the sweep
+    sends the 101 once it has waited HOLD_LIMIT, and not before."""
+    from twisted.internet import reactor
+
+    from tests.support.served import HANDSHAKE, Served
+
+    never = asyncio.Event()
+
+    async def nothing() -> None:
+        await never.wait()
+
+    served = Served(tcp_loopback, accepting(nothing))
+    try:
+        served.channel.dataReceived(HANDSHAKE)
+        protocol = await served.until(lambda: server._holding and next(iter(server._holding)))
+        assert protocol.held.startswith(b"HTTP/1.1 101")
+        since = server._holding[protocol]
+        server.release_stale(now=since + server.HOLD_LIMIT / 2)
+        assert protocol.held is not None
+        server.release_stale(now=since + server.HOLD_LIMIT)
+        seen = await served.read_until(b"\r\n\r\n")
+        assert seen.startswith(b"HTTP/1.1 101 Switching Protocols")
+        assert protocol.held is None and protocol not in server._holding
+        assert server._sweep is not None and server._sweep.running
+        assert reactor.seconds() >= since
+    finally:
+        never.set()
+        served.close()
+
+
+async def test_a_closed_connection_forgets_its_held_101(tcp_loopback: Any) -> None:
+    from tests.support.served import HANDSHAKE, Served
+
+    never = asyncio.Event()
+
+    async def nothing() -> None:
+        await never.wait()
+
+    served = Served(tcp_loopback, accepting(nothing))
+    try:
+        served.channel.dataReceived(HANDSHAKE)
+        protocol = await served.until(lambda: server._holding and next(iter(server._holding)))
+    finally:
+        never.set()
+        served.close()
+    assert protocol not in server._holding

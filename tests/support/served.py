@@ -51,6 +51,15 @@ class Served:
             elif message["type"] != "websocket.receive":
                 return
 
+    async def until(self, condition: Any) -> Any:
+        """``condition()``'s first true value, within a few thousand turns of the loop."""
+        for _ in range(2000):
+            value = condition()
+            if value:
+                return value
+            await asyncio.sleep(0)
+        raise AssertionError("condition never met")
+
     async def read_until(self, marker: bytes) -> bytes:
         seen = b""
         for _ in range(2000):
