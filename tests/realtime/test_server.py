@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import subprocess
@@ -15,6 +16,7 @@ from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
 
 from realtime import server
 from realtime.inbox import Inbox
+from tests.support.served import HANDSHAKE, Served
 from tests.support.servers import PYTHON, ROOT, free_port, port_open, wait_for
 
 
@@ -424,8 +426,6 @@ async def test_the_handshake_response_goes_out_with_the_frame_that_follows(
         tcp_loopback: Any) -> None:
     """One send per connection fewer: the consumer's ``connected`` frame takes the 101
     along, in order."""
-    from tests.support.served import HANDSHAKE, Served
-
     served = Served(tcp_loopback, accepting(answer))
     try:
         with Writes(served.transport) as writes:
@@ -441,8 +441,6 @@ async def test_the_handshake_response_goes_out_with_the_frame_that_follows(
 async def test_a_refusal_right_after_the_accept_takes_the_101_along(tcp_loopback: Any) -> None:
     """Over a connection cap the consumer closes at once (4013): the client still gets
     the handshake's response first, then the close frame."""
-    from tests.support.served import HANDSHAKE, Served
-
     async def refuse() -> dict:
         await asyncio.sleep(0)
         return {"type": "websocket.close", "code": 4013}
@@ -460,25 +458,36 @@ async def test_a_refusal_right_after_the_accept_takes_the_101_along(tcp_loopback
         served.close()
 
 
-async def test_an_accept_that_promises_nothing_is_answered_at_once(tcp_loopback: Any) -> None:
-    """Another consumer of the project (a plain ``accept()``) may send nothing for a
-    long time: its 101 is not held."""
-    from tests.support.served import HANDSHAKE, Served
-
+@contextlib.asynccontextmanager
+async def waiting_after_accept(tcp_loopback: Any, accept: dict | None = None) -> Any:
+    """A served connection whose application accepts (``accept``, by default the
+    consumer's, which promises a frame) and then sends nothing until the end."""
     never = asyncio.Event()
 
     async def nothing() -> None:
         await never.wait()
 
-    served = Served(tcp_loopback, accepting(nothing, accept={"type": "websocket.accept"}))
+    served = Served(tcp_loopback, accepting(nothing, accept=accept))
     try:
         served.channel.dataReceived(HANDSHAKE)
-        seen = await served.read_until(b"\r\n\r\n")
-        assert seen.startswith(b"HTTP/1.1 101 Switching Protocols")
-        assert served.transport.protocol.held is None
+        yield served
     finally:
         never.set()
         served.close()
+
+
+def holder() -> Any:
+    """The one socket holding its 101, once there is one."""
+    return server._holding and next(iter(server._holding))
+
+
+async def test_an_accept_that_promises_nothing_is_answered_at_once(tcp_loopback: Any) -> None:
+    """Another consumer of the project (a plain ``accept()``) may send nothing for a
+    long time: its 101 is not held."""
+    async with waiting_after_accept(tcp_loopback, {"type": "websocket.accept"}) as served:
+        seen = await served.read_until(b"\r\n\r\n")
+        assert seen.startswith(b"HTTP/1.1 101 Switching Protocols")
+        assert served.transport.protocol.held is None
 
 
 async def test_a_handshake_that_fails_at_the_accept_still_gets_its_answer(
@@ -486,8 +495,6 @@ async def test_a_handshake_that_fails_at_the_accept_still_gets_its_answer(
     """autobahn refuses an extension offer only when the accept answers it; what it
     writes then (a 400) is held like a 101 would be, and must go out, since no frame
     follows a failed handshake."""
-    from tests.support.served import HANDSHAKE, Served
-
     bogus = HANDSHAKE.replace(b"Connection:", b"Sec-WebSocket-Extensions: permessage-deflate;"
                               b" bogus=1\r\nConnection:")
     served = Served(tcp_loopback, accepting(answer))
@@ -507,19 +514,8 @@ async def test_a_handshake_that_fails_at_the_accept_still_gets_its_answer(
 async def test_a_101_waits_for_its_frame_at_most_the_hold_limit(tcp_loopback: Any) -> None:
     """An application that promised a frame and then waits for the client: the sweep
     sends the 101 once it has waited HOLD_LIMIT, and not before."""
-    from twisted.internet import reactor
-
-    from tests.support.served import HANDSHAKE, Served
-
-    never = asyncio.Event()
-
-    async def nothing() -> None:
-        await never.wait()
-
-    served = Served(tcp_loopback, accepting(nothing))
-    try:
-        served.channel.dataReceived(HANDSHAKE)
-        protocol = await served.until(lambda: server._holding and next(iter(server._holding)))
+    async with waiting_after_accept(tcp_loopback) as served:
+        protocol = await served.until(holder)
         assert protocol.held.startswith(b"HTTP/1.1 101")
         since = server._holding[protocol]
         server.release_stale(now=since + server.HOLD_LIMIT / 2)
@@ -529,25 +525,9 @@ async def test_a_101_waits_for_its_frame_at_most_the_hold_limit(tcp_loopback: An
         assert seen.startswith(b"HTTP/1.1 101 Switching Protocols")
         assert protocol.held is None and protocol not in server._holding
         assert server._sweep is not None and server._sweep.running
-        assert reactor.seconds() >= since
-    finally:
-        never.set()
-        served.close()
 
 
 async def test_a_closed_connection_forgets_its_held_101(tcp_loopback: Any) -> None:
-    from tests.support.served import HANDSHAKE, Served
-
-    never = asyncio.Event()
-
-    async def nothing() -> None:
-        await never.wait()
-
-    served = Served(tcp_loopback, accepting(nothing))
-    try:
-        served.channel.dataReceived(HANDSHAKE)
-        protocol = await served.until(lambda: server._holding and next(iter(server._holding)))
-    finally:
-        never.set()
-        served.close()
+    async with waiting_after_accept(tcp_loopback) as served:
+        protocol = await served.until(holder)
     assert protocol not in server._holding
