@@ -109,8 +109,7 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
             # An event frame built once for every socket: write it as is, now; only
             # what the socket did not take can pile up.
             if self.held is not None:
-                wire, self.held = self.held + wire, None
-                _holding.pop(self, None)
+                wire = self.with_held(wire)
             if not write_now(self.transport, wire):
                 self.check_backlog()
         elif FRAMES in message:
@@ -142,10 +141,15 @@ class RealtimeWebSocketProtocol(Adopted, WebSocketProtocol):
             self.held = data if self.held is None else self.held + data
             return
         if self.held is not None:
-            data, self.held = self.held + data, None
-            _holding.pop(self, None)
+            data = self.with_held(data)
         if data:
             super().sendData(data, sync, chopsize)
+
+    def with_held(self, data: bytes) -> bytes:
+        """``data`` behind the held 101, which is no longer held."""
+        held, self.held = self.held, None
+        _holding.pop(self, None)
+        return held + data
 
     def connectionLost(self, reason: Any) -> None:  # noqa: N802 (Twisted's)
         _holding.pop(self, None)

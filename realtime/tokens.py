@@ -65,7 +65,7 @@ def verify_many(tokens: list[str]) -> list[tuple[Any, Credential] | TokenRefused
     wanted = {claims["j"] for claims in claimed.values() if isinstance(claims, dict)}
     rows = {row.pk: row for row in with_profile(IssuedToken.objects.filter(pk__in=wanted),
                                                 "user__")} if wanted else {}
-    fingerprints: dict[tuple[int, str], str] = {}
+    fingerprints: dict[int, str] = {}
     checked = {token: claims if isinstance(claims, TokenRefused)
                else _check(claims, rows.get(claims["j"]), fingerprints)
                for token, claims in claimed.items()}
@@ -88,20 +88,20 @@ def _claims(token: str) -> dict[str, Any] | TokenRefused:
 
 
 def _check(claims: dict[str, Any], row: Any,
-           fingerprints: dict[tuple[int, str], str]) -> tuple[Any, Credential] | TokenRefused:
-    """``fingerprints``: the batch's auth hashes so far, by user and password hash."""
+           fingerprints: dict[int, str]) -> tuple[Any, Credential] | TokenRefused:
+    """``fingerprints``: the batch's auth hashes so far, by user (all read in one query,
+    so one user's rows agree)."""
     if row is None or row.user_id != claims.get("u") or row.session != claims.get("s"):
         return TokenRefused(AuthFailure.REVOKED if row is None else AuthFailure.INVALID)
     user = row.user
     if row.revoked_at is not None or not user.is_active:
         return TokenRefused(AuthFailure.REVOKED)
-    key = (user.pk, user.password)
-    if key not in fingerprints:
-        fingerprints[key] = auth_fingerprint(user)
-    if claims.get("f") != fingerprints[key]:
+    if user.pk not in fingerprints:
+        fingerprints[user.pk] = auth_fingerprint(user)
+    if claims.get("f") != fingerprints[user.pk]:
         return TokenRefused(AuthFailure.REVOKED)
     return user, credentials.for_token(user, row.pk, row.session, row.session_key,
-                                       auth=fingerprints[key])
+                                       auth=fingerprints[user.pk])
 
 
 def user_for_token(token: str) -> Any | None:

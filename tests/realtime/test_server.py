@@ -359,12 +359,11 @@ def test_frames_sent_together_reach_the_peer_in_one_write(tcp_pair: Any) -> None
     from realtime.frames import frames_message, send_message
 
     transport, peer = tcp_pair
-    counted = transport.socket = CountedSocket(transport.socket)
     sends = [send_message(f'{{"id":{n}}}') for n in (1, 2, 3)]
-    open_protocol(transport).handle_reply(frames_message(sends))
-    assert peer.recv(4096) == b"".join(send["realtime.wire"] for send in sends)
-    assert counted.sends == 1
-    transport.socket = counted.socket
+    with Writes(transport) as writes:
+        open_protocol(transport).handle_reply(frames_message(sends))
+        assert peer.recv(4096) == b"".join(send["realtime.wire"] for send in sends)
+        assert writes.sends == 1
 
 
 def test_frames_sent_together_to_a_compressed_socket_go_one_by_one(tcp_pair: Any) -> None:
